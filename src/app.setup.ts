@@ -1,0 +1,55 @@
+import { VersioningType } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
+import { randomBase62 } from './common/crypto/base62';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './common/openapi/api-docs';
+import type { AppConfig } from './config/configuration';
+
+/** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echo the caller's X-Request-Id when it is sane, otherwise make one. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : `req_${randomBase62(20)}`;
+}
+
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.http.trustProxy.length ? config.http.trustProxy : false,
+    genReqId: requestId,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Latchkey API')
+    .setDescription('API keys for SaaS backends: create, authenticate, limit, verify and audit.')
+    .setVersion('1.0.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Recommended.' }, API_KEY_SCHEME)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key>' }, BEARER_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
+}
+
+/** Everything about the HTTP app beyond its modules; shared by main.ts and the e2e tests. */
+export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    reply.header('Cache-Control', 'no-store');
+    done();
+  });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: '/openapi.json', yamlDocumentUrl: '/openapi.yaml' });
+  return app;
+}

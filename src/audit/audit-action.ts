@@ -1,0 +1,15 @@
+/** Every action the audit log records (the contract's list). */
+export enum AuditAction {
+  KeyCreated = 'api_key.created',
+  KeyUpdated = 'api_key.updated',
+  KeyActivated = 'api_key.activated',
+  KeyDeactivated = 'api_key.deactivated',
+  KeyRegenerated = 'api_key.regenerated',
+  KeyRevoked = 'api_key.revoked',
+  KeyDeleted = 'api_key.deleted',
+  AuthFailed = 'auth.failed',
+  AccountCreated = 'account.created',
+  AccountUpdated = 'account.updated',
+  PlanCreated = 'plan.created',
+  PlanUpdated = 'plan.updated',
+}

@@ -1,0 +1,73 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import type { AuthOutcome } from '../../keys/key-authenticator.service';
+import { DomainException } from '../errors/domain.exception';
+import { ErrorCode } from '../errors/error-code';
+import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
+import type { Principal } from './principal';
+import { IS_PUBLIC } from './public.decorator';
+import { holdsScope, REQUIRED_SCOPE, type Scope } from './scopes';
+
+const missing = () => new DomainException(ErrorCode.Unauthorized, 'API key is missing');
+const invalid = () => new DomainException(ErrorCode.Unauthorized, 'API key is invalid');
+
+/** Query parameters that would carry a key; keys in URLs leak into logs and are never accepted. */
+const KEY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'key', 'access_token', 'token']);
+const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
+
+/**
+ * The global guard: every route needs a valid key unless marked @Public(). It refuses ambiguous
+ * credentials (both headers with different keys, a repeated header, a key in the query string)
+ * before passport looks at them, and checks the route's scope after.
+ */
+@Injectable()
+export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    refuseAmbiguousCredentials(request);
+    await super.canActivate(context);
+    const principal = request.user as Principal;
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
+    if (scope && !holdsScope(principal.scopes, scope)) {
+      throw new DomainException(ErrorCode.InsufficientScope, `This API key lacks the \`${scope}\` scope.`);
+    }
+    return true;
+  }
+
+  override handleRequest<T = Principal>(err: unknown, outcome: AuthOutcome | false): T {
+    if (err) throw err;
+    if (!outcome) throw missing();
+    if (!outcome.ok) throw new DomainException(outcome.code, outcome.message);
+    return outcome.principal as T;
+  }
+}
+
+function refuseAmbiguousCredentials(request: FastifyRequest): void {
+  const raw = request.raw.rawHeaders;
+  let apiKeyHeaders = 0;
+  let authorizationHeaders = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'x-api-key') apiKeyHeaders++;
+    else if (name === 'authorization') authorizationHeaders++;
+  }
+  if (apiKeyHeaders > 1 || authorizationHeaders > 1) throw invalid();
+  if (apiKeyHeaders && authorizationHeaders) {
+    const fromBearer = bearerToken(String(request.headers.authorization));
+    if (fromBearer !== request.headers['x-api-key']) throw invalid();
+  }
+  const query = request.query;
+  if (query && typeof query === 'object') {
+    for (const [name, value] of Object.entries(query)) {
+      if (KEY_PARAMS.has(name.toLowerCase()) || (typeof value === 'string' && KEY_SHAPE.test(value))) throw invalid();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
+import { INVALID_KEY, KeyAuthenticator, type AuthOutcome } from '../../keys/key-authenticator.service';
+
+export const X_API_KEY_STRATEGY = 'x-api-key';
+export const BEARER_STRATEGY = 'bearer-api-key';
+
+/**
+ * Both strategies always hand an outcome to the guard (never `false` once a header is there),
+ * so the guard can answer with the exact contract code. A missing header makes passport try the next.
+ */
+@Injectable()
+export class XApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, X_API_KEY_STRATEGY) {
+  constructor(private readonly authenticator: KeyAuthenticator) {
+    super({ header: 'X-API-Key', prefix: '' }, false);
+  }
+
+  validate(apiKey: string): Promise<AuthOutcome> {
+    return this.authenticator.authenticate(apiKey);
+  }
+}
+
+const BEARER = /^bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+@Injectable()
+export class BearerApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, BEARER_STRATEGY) {
+  constructor(private readonly authenticator: KeyAuthenticator) {
+    // The scheme is matched here, case-insensitively, rather than by the library's case-sensitive prefix.
+    super({ header: 'Authorization', prefix: '' }, false);
+  }
+
+  async validate(authorization: string): Promise<AuthOutcome> {
+    const match = BEARER.exec(authorization);
+    return match ? this.authenticator.authenticate(match[1]) : INVALID_KEY;
+  }
+}
+
+/** The key carried by an Authorization header, or null when it is not a Bearer credential. */
+export function bearerToken(authorization: string): string | null {
+  return BEARER.exec(authorization)?.[1] ?? null;
+}

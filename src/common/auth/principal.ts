@@ -1,0 +1,54 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { KeyEnvironment } from '../../keys/api-key.entity';
+
+/** Who is calling: the authenticated key, its account and the account's plan. */
+export interface Principal {
+  keyId: string;
+  keyName: string;
+  environment: KeyEnvironment;
+  scopes: string[];
+  accountId: string;
+  isOperator: boolean;
+  planSlug: string;
+}
+
+/** Who did something, and from where, for the audit log. */
+export interface RequestActor {
+  type: 'api_key' | 'operator' | 'system';
+  id: string;
+  accountId?: string;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: Principal;
+  }
+}
+
+export const SYSTEM_ACTOR: RequestActor = { type: 'system', id: 'system', ip: null, userAgent: null, requestId: null };
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<FastifyRequest>().user;
+  if (!principal) throw new Error('CurrentPrincipal used on a public route');
+  return principal;
+});
+
+/** The caller as an audit actor: operator keys act as `operator`, customer keys as `api_key`. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestActor => {
+  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+  const principal = request.user;
+  if (!principal) throw new Error('CurrentActor used on a public route');
+  const userAgent = request.headers['user-agent'];
+  return {
+    type: principal.isOperator ? 'operator' : 'api_key',
+    id: principal.keyId,
+    accountId: principal.accountId,
+    ip: request.ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+    requestId: String(request.id),
+  };
+});

@@ -1,0 +1,18 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Scopes a customer key may hold. `*` stands for all of them, never for `admin`. */
+export const CUSTOMER_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'account:read', 'audit:read'] as const;
+export const ADMIN_SCOPE = 'admin';
+export const ALL_CUSTOMER_SCOPES = '*';
+export type Scope = (typeof CUSTOMER_SCOPES)[number] | typeof ADMIN_SCOPE;
+export const GRANTABLE_SCOPES: readonly string[] = [...CUSTOMER_SCOPES, ALL_CUSTOMER_SCOPES, ADMIN_SCOPE];
+
+/** Deny by default: an empty list grants nothing, and `*` never grants `admin`. */
+export function holdsScope(held: readonly string[], required: Scope): boolean {
+  if (held.includes(required)) return true;
+  return required !== ADMIN_SCOPE && held.includes(ALL_CUSTOMER_SCOPES);
+}
+
+export const REQUIRED_SCOPE = 'latchkey:required-scope';
+/** The scope a route needs; routes without it accept any valid key. */
+export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope);

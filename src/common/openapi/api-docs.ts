@@ -1,0 +1,74 @@
+import { applyDecorators, HttpStatus, type Type } from '@nestjs/common';
+import {
+  ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, getSchemaPath,
+} from '@nestjs/swagger';
+import { ErrorCode } from '../errors/error-code';
+import { RequireScope, type Scope } from '../auth/scopes';
+
+export const API_KEY_SCHEME = 'ApiKeyHeader';
+export const BEARER_SCHEME = 'BearerApiKey';
+
+class FieldProblemDto {
+  @ApiProperty({ example: 'name' }) field!: string;
+  @ApiProperty({ example: 'name must be shorter than or equal to 100 characters' }) message!: string;
+}
+
+export class ErrorBodyDto {
+  @ApiProperty({ enum: [false] }) success!: false;
+  @ApiProperty({ example: 'API key is invalid' }) error!: string;
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' }) code!: ErrorCode;
+  @ApiProperty({ example: 'req_3fJ9kQ2x' }) request_id!: string;
+  @ApiPropertyOptional({ type: [FieldProblemDto] }) details?: FieldProblemDto[];
+}
+
+export class MessageBodyDto {
+  @ApiProperty({ enum: [true] }) success!: true;
+  @ApiProperty({ example: 'API key revoked successfully' }) message!: string;
+}
+
+const error = (status: number, description: string) =>
+  ApiResponse({ status, description, type: ErrorBodyDto });
+
+/** Errors any route can answer with. */
+export const ApiCommonErrors = () =>
+  applyDecorators(
+    ApiExtraModels(ErrorBodyDto, FieldProblemDto),
+    error(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED'),
+    error(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED, with Retry-After'),
+    error(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE: a dependency is down'),
+  );
+
+/**
+ * A protected route: both security schemes, the scope it needs, and the 401/403 answers, so
+ * generated SDKs know them.
+ */
+export const ApiKeyAuth = (scope?: Scope) =>
+  applyDecorators(
+    ...(scope ? [RequireScope(scope)] : []),
+    ApiSecurity(API_KEY_SCHEME),
+    ApiSecurity(BEARER_SCHEME),
+    ApiCommonErrors(),
+    error(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate'),
+    error(
+      HttpStatus.FORBIDDEN,
+      `FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED or REFERRER_NOT_ALLOWED${scope ? `; needs scope \`${scope}\`` : ''}`,
+    ),
+  );
+
+/** The success envelope `{success: true, data}` around `model` (a list adds `next_cursor`). */
+export const ApiEnvelope = (model: Type, options: { status?: number; list?: boolean; description?: string } = {}) => {
+  const data = options.list ? { type: 'array', items: { $ref: getSchemaPath(model) } } : { $ref: getSchemaPath(model) };
+  const properties: Record<string, object> = { success: { type: 'boolean', enum: [true] }, data };
+  if (options.list) properties.next_cursor = { type: 'string', nullable: true };
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiResponse({
+      status: options.status ?? HttpStatus.OK,
+      description: options.description ?? 'Success',
+      schema: { type: 'object', required: Object.keys(properties), properties },
+    }),
+  );
+};
+
+export const ApiMessage = (description: string) =>
+  ApiResponse({ status: HttpStatus.OK, description, type: MessageBodyDto });

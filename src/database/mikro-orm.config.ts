@@ -1,0 +1,53 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig as definePgliteConfig } from '@mikro-orm/pglite';
+import { defineConfig as definePostgresConfig } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations';
+import { loadConfig } from '../config/configuration';
+import { openEmbeddedDatabase } from './embedded-database';
+import { Account } from '../accounts/account.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { ApiKey } from '../keys/api-key.entity';
+import { Plan } from '../plans/plan.entity';
+
+export const entities = [Plan, Account, ApiKey, AuditEvent];
+
+const shared = {
+  entities,
+  metadataProvider: ReflectMetadataProvider,
+  extensions: [Migrator],
+  forceUtcTimezone: true,
+  // Schema changes come only from migrations (never schema sync): the list is explicit so
+  // the compiled service, the tests and the CLI all run exactly the same files.
+  migrations: {
+    tableName: 'latchkey_migrations',
+    migrationsList,
+    path: 'dist/migrations',
+    pathTs: 'migrations',
+    snapshotName: '.snapshot-latchkey',
+    transactional: true,
+    allOrNothing: true,
+  },
+  ensureDatabase: false,
+  allowGlobalContext: false,
+  debug: false,
+};
+
+/** Where the ORM connects: a PostgreSQL server by URL, or an embedded PGlite instance. */
+export type DatabaseTarget = { url: string } | { pglite: PGlite };
+
+/** One configuration for the service, the tests and the MikroORM CLI. */
+export function createOrmConfig(target: DatabaseTarget) {
+  if ('url' in target) {
+    return definePostgresConfig({ ...shared, clientUrl: target.url, pool: { min: 0, max: 10 } });
+  }
+  return definePgliteConfig({ ...shared, dbName: 'postgres', driverOptions: { pglite: target.pglite } });
+}
+
+/** Entry point for the MikroORM CLI (`npx mikro-orm ...`): the same configuration the service uses. */
+export default async function cliConfig() {
+  const { database } = loadConfig();
+  if (database.url) return createOrmConfig({ url: database.url });
+  return createOrmConfig({ pglite: (await openEmbeddedDatabase(database.dataDir)).pglite });
+}

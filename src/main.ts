@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { createHttpAdapter, setupApp } from './app.setup';
+import { ConfigurationError } from './config/environment';
+import { loadConfig } from './config/configuration';
+import { DataDirectoryLockedError } from './database/embedded-database';
+
+async function bootstrap() {
+  const config = loadConfig();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(config), {
+    bufferLogs: false,
+  });
+  setupApp(app);
+  await app.listen(config.http.port, config.http.host);
+  Logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Latchkey');
+}
+
+bootstrap().catch((err: unknown) => {
+  // Configuration and lock problems are the operator's to fix: one clear sentence, no stack.
+  if (err instanceof ConfigurationError || err instanceof DataDirectoryLockedError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Latchkey failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});
