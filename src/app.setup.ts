@@ -16,6 +16,12 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : `req_${randomBase62(20)}`;
 }
 
+/**
+ * Options for NestFactory.create: Fastify's own JSON parser serves (Nest's would add form
+ * bodies), so JSON is the only body accepted.
+ */
+export const APP_OPTIONS = { bodyParser: false } as const;
+
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,

@@ -3,16 +3,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { createHttpAdapter, setupApp } from './app.setup';
+import { APP_OPTIONS, createHttpAdapter, setupApp } from './app.setup';
 import { ConfigurationError } from './config/environment';
 import { loadConfig } from './config/configuration';
 import { DataDirectoryLockedError } from './database/embedded-database';
 
 async function bootstrap() {
   const config = loadConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(config), {
-    bufferLogs: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(config), APP_OPTIONS);
   setupApp(app);
   await app.listen(config.http.port, config.http.host);
   Logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Latchkey');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
-import { createHttpAdapter, setupApp } from '../../src/app.setup';
+import { APP_OPTIONS, createHttpAdapter, setupApp } from '../../src/app.setup';
 import { loadConfig } from '../../src/config/configuration';
 import { createTestDatabase } from './test-database';
 
@@ -42,7 +42,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const config = loadConfig();
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: ['error', 'warn'] });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+      ...APP_OPTIONS,
+      logger: ['error', 'warn'],
+    });
     setupApp(app);
     await app.listen(0, '127.0.0.1');
     return {

@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceProcess } from './utils/service-process';
+
+/**
+ * `npm start` with nothing configured: the built service on the embedded database in DATA_DIR.
+ * Always embedded, whatever DATABASE_URL the test run has.
+ */
+describe('embedded database and first start (e2e, spawned service)', () => {
+  let dataDir: string;
+  const env = () => ({ DATA_DIR: dataDir, DATABASE_URL: undefined, KEY_SECRET: undefined, NODE_ENV: undefined, REDIS_URL: undefined });
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-embedded-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts, writes the operator key (0600, never logged), refuses a second process, and keeps data across restarts', async () => {
+    const first = await ServiceProcess.start(env());
+    let key: string;
+    try {
+      await first.ready();
+      const keyFile = join(dataDir, 'operator.key');
+      key = readFileSync(keyFile, 'utf8').trim();
+      expect(key).toMatch(/^lk_live_[0-9A-Za-z]{48}$/);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'key-secret')).mode & 0o777).toBe(0o600);
+
+      const me = await fetch(`${first.url}/v1/me`, { headers: { 'X-API-Key': key } });
+      expect(me.status).toBe(200);
+      expect((await me.json()).data.account.name).toBe('Operator');
+
+      const second = await ServiceProcess.start(env());
+      expect(await second.exitCode()).toBe(1);
+      expect(second.output.join('')).toContain(`DATA_DIR ${dataDir} is in use by another Latchkey process`);
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+    expect(first.output.join('')).not.toContain(key);
+
+    const secret = readFileSync(join(dataDir, 'key-secret'), 'utf8');
+    const again = await ServiceProcess.start(env());
+    try {
+      await again.ready();
+      expect(readFileSync(join(dataDir, 'operator.key'), 'utf8').trim()).toBe(key);
+      expect(readFileSync(join(dataDir, 'key-secret'), 'utf8')).toBe(secret);
+      const me = await fetch(`${again.url}/v1/me`, { headers: { Authorization: `Bearer ${key}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it.each([
+    [{ PORT: '99999' }, 'PORT must be an integer from 0 to 65535'],
+    [{ NODE_ENV: 'production', KEY_SECRET: undefined }, 'KEY_SECRET is required when NODE_ENV=production'],
+    [{ TRUST_PROXY: 'nonsense' }, 'TRUST_PROXY'],
+  ])('refuses to boot with %j, naming the variable', async (bad, sentence) => {
+    const service = await ServiceProcess.start({ ...env(), DATA_DIR: join(dataDir, 'bad'), ...bad });
+    expect(await service.exitCode()).toBe(1);
+    const output = service.output.join('');
+    expect(output).toContain(sentence);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});
