@@ -6,5 +6,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testTimeout: 60000,
+  // e2e files start services and databases of their own; one at a time suits a 2-core machine.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/utils/summary-reporter.js'],
 };

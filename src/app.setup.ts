@@ -1,4 +1,4 @@
-import { VersioningType } from '@nestjs/common';
+import { VersioningType, type VersioningOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
@@ -44,8 +44,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 }
 
 /** Everything about the HTTP app beyond its modules; shared by main.ts and the e2e tests. */
+export const VERSIONING: VersioningOptions = { type: VersioningType.URI, defaultVersion: '1' };
+
 export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  app.enableVersioning(VERSIONING);
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.

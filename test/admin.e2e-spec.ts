@@ -1,4 +1,6 @@
+import { Account } from '../src/accounts/account.entity';
 import { AuditEvent } from '../src/audit/audit-event.entity';
+import { ApiKey } from '../src/keys/api-key.entity';
 import { createAccount } from './utils/api';
 import { createTestApp, type TestApp } from './utils/test-app';
 
@@ -139,12 +141,12 @@ describe('operator API: accounts and plans (e2e)', () => {
       begin if new.action = 'account.created' then raise exception 'audit store down'; end if; return new; end $$`);
     await conn.execute('create trigger fail_account_audit before insert on audit_events for each row execute function fail_account_audit()');
     try {
-      const before = await t.orm.em.fork().count('Account', {});
+      const before = await t.orm.em.fork().count(Account, {});
       const res = await op().post('/v1/admin/accounts', { name: 'Doomed', email: 'd@d.test', plan: 'pro' });
       expect(res.status).toBe(500);
       expect(JSON.stringify(res.body)).not.toMatch(/audit store down|insert into|audit_events/);
-      expect(await t.orm.em.fork().count('Account', {})).toBe(before);
-      expect(await t.orm.em.fork().count('ApiKey', { name: 'Default key', account: { name: 'Doomed' } })).toBe(0);
+      expect(await t.orm.em.fork().count(Account, {})).toBe(before);
+      expect(await t.orm.em.fork().count(ApiKey, { account: { name: 'Doomed' } })).toBe(0);
     } finally {
       await conn.execute('drop trigger fail_account_audit on audit_events');
       await conn.execute('drop function fail_account_audit');

@@ -29,7 +29,7 @@ describe('embedded database and first start (e2e, spawned service)', () => {
 
       const me = await fetch(`${first.url}/v1/me`, { headers: { 'X-API-Key': key } });
       expect(me.status).toBe(200);
-      expect((await me.json()).data.account.name).toBe('Operator');
+      expect(((await me.json()) as { data: { account: { name: string } } }).data.account.name).toBe('Operator');
 
       const second = await ServiceProcess.start(env());
       expect(await second.exitCode()).toBe(1);

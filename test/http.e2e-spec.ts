@@ -1,4 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('HTTP conventions (e2e)', () => {
@@ -81,6 +83,9 @@ describe('HTTP conventions (e2e)', () => {
     const me = doc.paths['/v1/me'].get;
     expect(me.security).toEqual(expect.arrayContaining([{ ApiKeyHeader: [] }, { BearerApiKey: [] }]));
     expect(Object.keys(me.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '429']));
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'));
+    // When this fails, the API changed: run `npm run openapi` and commit openapi.json.
+    expect(doc).toEqual(committed);
     const docs = await t.http.get('/docs').redirects(1);
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger');

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import type { Options } from '@mikro-orm/core';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig as definePgliteConfig } from '@mikro-orm/pglite';
@@ -38,11 +39,11 @@ const shared = {
 export type DatabaseTarget = { url: string } | { pglite: PGlite };
 
 /** One configuration for the service, the tests and the MikroORM CLI. */
-export function createOrmConfig(target: DatabaseTarget) {
+export function createOrmConfig(target: DatabaseTarget): Options {
   if ('url' in target) {
-    return definePostgresConfig({ ...shared, clientUrl: target.url, pool: { min: 0, max: 10 } });
+    return definePostgresConfig({ ...shared, clientUrl: target.url, pool: { min: 0, max: 10 } }) as Options;
   }
-  return definePgliteConfig({ ...shared, dbName: 'postgres', driverOptions: { pglite: target.pglite } });
+  return definePgliteConfig({ ...shared, dbName: 'postgres', driverOptions: { pglite: target.pglite } }) as Options;
 }
 
 /** Entry point for the MikroORM CLI (`npx mikro-orm ...`): the same configuration the service uses. */
