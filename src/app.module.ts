@@ -9,6 +9,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope';
 import { createValidationPipe } from './common/http/validation';
+import { LoggingModule } from './common/logging/logging.module';
 import { loadConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -18,6 +19,7 @@ import { PlansModule } from './plans/plans.module';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => loadConfig()] }),
+    LoggingModule,
     CryptoModule,
     DatabaseModule,
     AuditModule,

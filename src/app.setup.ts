@@ -1,5 +1,6 @@
 import { VersioningType, type VersioningOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { randomBase62 } from './common/crypto/base62';
@@ -20,7 +21,7 @@ function requestId(req: IncomingMessage): string {
  * Options for NestFactory.create: Fastify's own JSON parser serves (Nest's would add form
  * bodies), so JSON is the only body accepted.
  */
-export const APP_OPTIONS = { bodyParser: false } as const;
+export const APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
 
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -48,11 +49,13 @@ export const VERSIONING: VersioningOptions = { type: VersioningType.URI, default
 
 export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.enableVersioning(VERSIONING);
+  app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (request, reply, done) => {
+    (request.raw as { id?: string }).id = request.id;
     reply.header('X-Request-Id', request.id);
     reply.header('Cache-Control', 'no-store');
     done();

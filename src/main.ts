@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, createHttpAdapter, setupApp } from './app.setup';
 import { ConfigurationError } from './config/environment';
@@ -13,7 +13,7 @@ async function bootstrap() {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(config), APP_OPTIONS);
   setupApp(app);
   await app.listen(config.http.port, config.http.host);
-  Logger.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Latchkey');
+  app.get(Logger).log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`, 'Latchkey');
 }
 
 bootstrap().catch((err: unknown) => {

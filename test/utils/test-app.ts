@@ -42,10 +42,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const config = loadConfig();
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
-      ...APP_OPTIONS,
-      logger: ['error', 'warn'],
-    });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), APP_OPTIONS);
     setupApp(app);
     await app.listen(0, '127.0.0.1');
     return {
