@@ -12,6 +12,7 @@ import { diffChanges } from '../common/http/diff-changes';
 import { Paginated } from '../common/http/envelope';
 import type { ListQueryDto } from '../common/http/list-query.dto';
 import { ApiKey, KeyEnvironment } from '../keys/api-key.entity';
+import { InvalidationBus } from '../keys/invalidation-bus';
 import { KeyIssuer } from '../keys/key-issuer.service';
 import { PlanDto } from '../plans/dto/plan.dto';
 import { Plan } from '../plans/plan.entity';
@@ -27,6 +28,7 @@ export class AccountsService {
     private readonly em: EntityManager,
     private readonly keys: KeyIssuer,
     private readonly audit: AuditService,
+    private readonly bus: InvalidationBus,
   ) {}
 
   /** Creates a customer account and its first key (all customer scopes); the secret is returned once. */
@@ -66,7 +68,7 @@ export class AccountsService {
   }
 
   async update(id: string, input: UpdateAccountDto, actor: RequestActor): Promise<AccountDto> {
-    return this.em.transactional(async (em) => {
+    return this.bus.transactional(async (em, changed) => {
       const account = await this.find(em, id, true);
       const before = AccountDto.from(account);
       if (input.plan !== undefined) account.plan = await this.planFor(em, input.plan);
@@ -87,6 +89,7 @@ export class AccountsService {
           actor,
           changes,
         });
+        changed({ account: account.id });
       }
       return AccountDto.from(account);
     });

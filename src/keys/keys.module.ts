@@ -8,7 +8,14 @@ import { ApiKeyFormat } from './api-key-format';
 import { ApiKey } from './api-key.entity';
 import { KeyAuthenticator } from './key-authenticator.service';
 import { KeyHasher } from './key-hasher';
+import { InvalidationBus } from './invalidation-bus';
+import { KeyCache } from './key-cache';
 import { KeyIssuer } from './key-issuer.service';
+import { KeysController } from './keys.controller';
+import { KeysService } from './keys.service';
+import { LastUsedListener } from './last-used.listener';
+import { VerificationController } from './verification.controller';
+import { VerificationService } from './verification.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([ApiKey]), AuditModule],
@@ -21,8 +28,14 @@ import { KeyIssuer } from './key-issuer.service';
     },
     KeyHasher,
     KeyIssuer,
+    KeyCache,
     KeyAuthenticator,
+    InvalidationBus,
+    KeysService,
+    VerificationService,
+    LastUsedListener,
   ],
-  exports: [KeyIssuer, KeyAuthenticator, ApiKeyFormat],
+  controllers: [KeysController, VerificationController],
+  exports: [KeyIssuer, KeyAuthenticator, InvalidationBus, KeyCache],
 })
 export class KeysModule {}

@@ -1,6 +1,7 @@
 import { EntityManager, LockMode } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
+import { InvalidationBus } from '../keys/invalidation-bus';
 import { AuditAction } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import type { RequestActor } from '../common/auth/principal';
@@ -18,6 +19,7 @@ export class PlansService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly accounts: AccountsService,
+    private readonly bus: InvalidationBus,
   ) {}
 
   /** Every plan, oldest first; plans are few, so the list is one page. */
@@ -56,7 +58,7 @@ export class PlansService {
   }
 
   async update(slug: string, input: UpdatePlanDto, actor: RequestActor): Promise<PlanDto> {
-    return this.em.transactional(async (em) => {
+    return this.bus.transactional(async (em, changed) => {
       const plan = await this.find(em, slug, true);
       const before = PlanDto.from(plan);
       em.assign(plan, {
@@ -75,6 +77,7 @@ export class PlansService {
           actor,
           changes,
         });
+        changed({ all: true });
       }
       return PlanDto.from(plan);
     });

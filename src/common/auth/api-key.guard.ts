@@ -1,8 +1,10 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import type { AuthOutcome } from '../../keys/key-authenticator.service';
+import { KeyUsedEvent } from '../../keys/events/key-used.event';
+import { type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
 import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
@@ -24,7 +26,11 @@ const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
  */
 @Injectable()
 export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: KeyAuthenticator,
+    private readonly events: EventEmitter2,
+  ) {
     super();
   }
 
@@ -35,10 +41,13 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
     refuseAmbiguousCredentials(request);
     await super.canActivate(context);
     const principal = request.user as Principal;
+    const refused = this.authenticator.checkClient(principal, clientContext(request));
+    if (refused) throw new DomainException(refused.code);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
     if (scope && !holdsScope(principal.scopes, scope)) {
       throw new DomainException(ErrorCode.InsufficientScope, `This API key lacks the \`${scope}\` scope.`);
     }
+    this.events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(principal.keyId, principal.accountId, request.ip ?? null, new Date()));
     return true;
   }
 
@@ -70,4 +79,15 @@ function refuseAmbiguousCredentials(request: FastifyRequest): void {
       if (KEY_PARAMS.has(name.toLowerCase()) || (typeof value === 'string' && KEY_SHAPE.test(value))) throw invalid();
     }
   }
+}
+
+/** Where the request comes from: the client IP (X-Forwarded-For only from TRUST_PROXY), Origin, Referer. */
+export function clientContext(request: FastifyRequest): ClientContext {
+  const origin = request.headers.origin;
+  const referer = request.headers.referer;
+  return {
+    ip: request.ip ?? null,
+    origin: typeof origin === 'string' ? origin : null,
+    referer: typeof referer === 'string' ? referer : null,
+  };
 }

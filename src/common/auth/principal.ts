@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { KeyEnvironment } from '../../keys/api-key.entity';
+import type { IpAllowList, ReferrerAllowList } from '../../keys/key-restrictions';
 
 /** Who is calling: the authenticated key, its account and the account's plan. */
 export interface Principal {
@@ -11,6 +12,9 @@ export interface Principal {
   accountId: string;
   isOperator: boolean;
   planSlug: string;
+  /** The key's restrictions, compiled; checked by the guard against the request. */
+  ips: IpAllowList;
+  referrers: ReferrerAllowList;
 }
 
 /** Who did something, and from where, for the audit log. */

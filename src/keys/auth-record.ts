@@ -1,0 +1,86 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { AccountStatus } from '../accounts/account.entity';
+import type { KeyEnvironment } from './api-key.entity';
+import { IpAllowList, ReferrerAllowList } from './key-restrictions';
+
+/** Everything authentication needs about a key, its account and plan, in one cacheable object. */
+export interface AuthRecord {
+  keyId: string;
+  keyName: string;
+  environment: KeyEnvironment;
+  scopes: string[];
+  active: boolean;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  secretHash: string;
+  graceSecretHash: string | null;
+  graceExpiresAt: Date | null;
+  ips: IpAllowList;
+  referrers: ReferrerAllowList;
+  accountId: string;
+  accountSuspended: boolean;
+  isOperator: boolean;
+  planSlug: string;
+  planName: string;
+  apiAccess: boolean;
+}
+
+interface Row {
+  key_id: string;
+  key_name: string;
+  environment: KeyEnvironment;
+  scopes: string[];
+  active: boolean;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  secret_hash: string;
+  grace_secret_hash: string | null;
+  grace_expires_at: Date | string | null;
+  allowed_ips: string[];
+  allowed_referrers: string[];
+  account_id: string;
+  account_status: AccountStatus;
+  is_operator: boolean;
+  plan_slug: string;
+  plan_name: string;
+  api_access: boolean;
+}
+
+// One indexed lookup (either unique hash index) joined to its account and plan.
+const LOOKUP = `
+  select k.id as key_id, k.name as key_name, k.environment, k.scopes, k.active, k.expires_at, k.revoked_at,
+         k.secret_hash, k.grace_secret_hash, k.grace_expires_at, k.allowed_ips, k.allowed_referrers,
+         a.id as account_id, a.status as account_status, a.is_operator,
+         p.slug as plan_slug, p.name as plan_name, p.api_access
+    from api_keys k
+    join accounts a on a.id = k.account_id
+    join plans p on p.slug = a.plan_slug
+   where k.secret_hash = ? or k.grace_secret_hash = ?
+   limit 1`;
+
+const date = (v: Date | string | null) => (v === null ? null : new Date(v));
+
+export async function loadAuthRecord(em: EntityManager, hash: string): Promise<AuthRecord | null> {
+  const [row] = await em.getConnection().execute<Row[]>(LOOKUP, [hash, hash]);
+  if (!row) return null;
+  return {
+    keyId: row.key_id,
+    keyName: row.key_name,
+    environment: row.environment,
+    scopes: row.scopes,
+    active: row.active,
+    expiresAt: date(row.expires_at),
+    revokedAt: date(row.revoked_at),
+    secretHash: row.secret_hash,
+    graceSecretHash: row.grace_secret_hash,
+    graceExpiresAt: date(row.grace_expires_at),
+    ips: new IpAllowList(row.allowed_ips),
+    referrers: new ReferrerAllowList(row.allowed_referrers),
+    accountId: row.account_id,
+    accountSuspended: row.account_status === AccountStatus.Suspended,
+    isOperator: row.is_operator,
+    planSlug: row.plan_slug,
+    planName: row.plan_name,
+    apiAccess: row.api_access,
+  };
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { AuthRecord } from './auth-record';
+
+/** What changed, as fanned out to every instance. */
+export type Invalidation = { key: string } | { account: string } | { all: true };
+
+/**
+ * Verified keys by hash. Never serves an answer older than the last change it was told of:
+ * every invalidation bumps a generation, and a lookup that started before it is not cached.
+ * While the fan-out channel is down the cache is not trusted at all (every lookup hits the database).
+ */
+@Injectable()
+export class KeyCache {
+  private readonly entries = new LRUCache<string, AuthRecord>({
+    max: 50_000,
+    // A safety net only: correctness comes from invalidation, not from expiry.
+    ttl: 5 * 60_000,
+    dispose: (record, hash) => this.forgetHash(record.keyId, hash),
+  });
+  private readonly hashesByKey = new Map<string, Set<string>>();
+  private generation = 0;
+  private trusted = true;
+  hits = 0;
+  misses = 0;
+
+  /** The generation to hand back to `set`: a lookup must read it before it reads the database. */
+  begin(): number {
+    return this.generation;
+  }
+
+  get(hash: string): AuthRecord | undefined {
+    if (!this.trusted) return undefined;
+    const record = this.entries.get(hash);
+    if (record) this.hits++;
+    else this.misses++;
+    return record;
+  }
+
+  set(hash: string, record: AuthRecord, generation: number): void {
+    if (!this.trusted || generation !== this.generation) return;
+    this.entries.set(hash, record);
+    let hashes = this.hashesByKey.get(record.keyId);
+    if (!hashes) this.hashesByKey.set(record.keyId, (hashes = new Set()));
+    hashes.add(hash);
+  }
+
+  apply(change: Invalidation): void {
+    this.generation++;
+    if ('key' in change) {
+      for (const hash of this.hashesByKey.get(change.key) ?? []) this.entries.delete(hash);
+      this.hashesByKey.delete(change.key);
+    } else {
+      this.clear();
+    }
+  }
+
+  /** Called when the fan-out channel drops (false) and when it is back (true). */
+  setTrusted(trusted: boolean): void {
+    this.generation++;
+    this.clear();
+    this.trusted = trusted;
+  }
+
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.hashesByKey.clear();
+  }
+
+  private forgetHash(keyId: string, hash: string): void {
+    const hashes = this.hashesByKey.get(keyId);
+    if (!hashes) return;
+    hashes.delete(hash);
+    if (!hashes.size) this.hashesByKey.delete(keyId);
+  }
+}

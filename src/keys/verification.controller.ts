@@ -1,0 +1,40 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '../common/auth/principal';
+import { ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
+import { AuthCheckDto, VerifyKeyDto, VerifyKeyResultDto } from './dto/verify-key.dto';
+import { VerificationService } from './verification.service';
+
+@ApiTags('Verification')
+@Controller()
+export class VerificationController {
+  constructor(private readonly verification: VerificationService) {}
+
+  @Post('keys/verify')
+  @HttpCode(HttpStatus.OK)
+  @ApiKeyAuth('keys:verify')
+  @ApiOperation({ operationId: 'verifyApiKey', summary: 'Check a key for another service or gateway (always 200; see `valid`)' })
+  @ApiEnvelope(VerifyKeyResultDto)
+  verify(@CurrentPrincipal() caller: Principal, @Body() body: VerifyKeyDto): Promise<VerifyKeyResultDto> {
+    return this.verification.verify(caller, body);
+  }
+
+  @Get('auth/check')
+  @ApiKeyAuth()
+  @ApiOperation({
+    operationId: 'authCheck',
+    summary: 'Forward-auth for nginx auth_request / Traefik ForwardAuth: 200 with identity headers, or 401/403/429',
+  })
+  @ApiHeader({ name: 'X-Account-Id', required: false, description: 'Response header on 200' })
+  @ApiEnvelope(AuthCheckDto)
+  check(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): AuthCheckDto {
+    void reply.headers({
+      'X-Account-Id': principal.accountId,
+      'X-Key-Id': principal.keyId,
+      'X-Key-Scopes': principal.scopes.join(','),
+      'X-Key-Environment': principal.environment,
+    });
+    return { account_id: principal.accountId, key_id: principal.keyId, environment: principal.environment, scopes: principal.scopes };
+  }
+}
