@@ -94,6 +94,11 @@ describe('authentication (e2e)', () => {
           expect(res.headers['www-authenticate']).toBeDefined();
         }
         expect(spy).not.toHaveBeenCalled();
+        // Control: the same spy does see the lookup of a well-formed key that is not cached.
+        const fresh = await createAccount(t.http, t.operatorKey);
+        spy.mockClear();
+        await t.http.get('/v1/me').set('X-API-Key', fresh.key).expect(200);
+        expect(spy.mock.calls.some(([ctx]) => /from api_keys/i.test(ctx.query))).toBe(true);
       } finally {
         spy.mockRestore();
       }

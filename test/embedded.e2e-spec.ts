@@ -47,6 +47,10 @@ describe('embedded database and first start (e2e, spawned service)', () => {
       expect(readFileSync(join(dataDir, 'key-secret'), 'utf8')).toBe(secret);
       const me = await fetch(`${again.url}/v1/me`, { headers: { Authorization: `Bearer ${key}` } });
       expect(me.status).toBe(200);
+      // The uses before the stop were written at shutdown, not lost with the process.
+      const keyId = ((await me.json()) as { data: { key: { id: string } } }).data.key.id;
+      const view = await fetch(`${again.url}/v1/api-keys/${keyId}`, { headers: { 'X-API-Key': key } });
+      expect(((await view.json()) as { data: { last_used_at: string | null } }).data.last_used_at).not.toBeNull();
     } finally {
       await again.stop();
     }
