@@ -98,7 +98,7 @@ describe('authentication (e2e)', () => {
         const fresh = await createAccount(t.http, t.operatorKey);
         spy.mockClear();
         await t.http.get('/v1/me').set('X-API-Key', fresh.key).expect(200);
-        expect(spy.mock.calls.some(([ctx]) => /from api_keys/i.test(ctx.query))).toBe(true);
+        expect(spy.mock.calls.some(([ctx]) => /from api_keys/i.test(ctx.query ?? ''))).toBe(true);
       } finally {
         spy.mockRestore();
       }

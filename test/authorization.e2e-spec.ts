@@ -210,7 +210,7 @@ describe('IP and referrer restrictions (e2e)', () => {
         const key = await pinned({ allowed_referrers: ['https://*.example.com'] });
         await me(key, { Origin: 'https://app.example.com' }).expect(200);
         await me(key, { Referer: 'https://a.b.example.com/page' }).expect(200);
-        for (const headers of [{ Origin: 'https://example.com' }, { Origin: 'https://evil.test' }, {}]) {
+        for (const headers of [{ Origin: 'https://example.com' }, { Origin: 'https://evil.test' }, {}] as Record<string, string>[]) {
           expect((await me(key, headers).expect(403)).body.code).toBe('REFERRER_NOT_ALLOWED');
         }
       });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,12 @@ describe('embedded database and first start (e2e, spawned service)', () => {
     expect(first.output.join('')).not.toContain(key);
 
     const secret = readFileSync(join(dataDir, 'key-secret'), 'utf8');
+    // While the service is stopped, the CLI makes a further operator key and prints it once.
+    const cliKey = execFileSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), 'operator-key', 'create', '--name', 'Spare'], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
+      encoding: 'utf8',
+    }).trim();
+    expect(cliKey).toMatch(/^lk_live_[0-9A-Za-z]{48}$/);
     const again = await ServiceProcess.start(env());
     try {
       await again.ready();
@@ -47,6 +54,8 @@ describe('embedded database and first start (e2e, spawned service)', () => {
       expect(readFileSync(join(dataDir, 'key-secret'), 'utf8')).toBe(secret);
       const me = await fetch(`${again.url}/v1/me`, { headers: { Authorization: `Bearer ${key}` } });
       expect(me.status).toBe(200);
+      const spare = await fetch(`${again.url}/v1/me`, { headers: { 'X-API-Key': cliKey } });
+      expect(((await spare.json()) as { data: { key: { name: string; scopes: string[] } } }).data.key).toMatchObject({ name: 'Spare', scopes: ['*', 'admin'] });
       // The uses before the stop were written at shutdown, not lost with the process.
       const keyId = ((await me.json()) as { data: { key: { id: string } } }).data.key.id;
       const view = await fetch(`${again.url}/v1/api-keys/${keyId}`, { headers: { 'X-API-Key': key } });
