@@ -135,6 +135,18 @@ describe('operator API: accounts and plans (e2e)', () => {
     });
   });
 
+  it('never locks the operator out by taking API access from its plan', async () => {
+    const customer = await createAccount(t.http, t.operatorKey, { plan: 'enterprise' });
+    await op().patch('/v1/admin/plans/enterprise', { api_access: false }).expect(200);
+    try {
+      await as(customer.key).get('/v1/me').expect(403);
+      await op().get('/v1/me').expect(200);
+    } finally {
+      await op().patch('/v1/admin/plans/enterprise', { api_access: true }).expect(200);
+    }
+    await as(customer.key).get('/v1/me').expect(200);
+  });
+
   it('never commits a change without its audit event', async () => {
     const conn = t.orm.em.getConnection();
     await conn.execute(`create function fail_account_audit() returns trigger language plpgsql as $$

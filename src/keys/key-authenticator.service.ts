@@ -78,7 +78,8 @@ export class KeyAuthenticator {
     if (record.expiresAt && record.expiresAt <= now) return { ok: false, code: ErrorCode.ApiKeyExpired, ...who };
     if (!record.active) return { ok: false, code: ErrorCode.ApiKeyInactive, ...who };
     if (record.accountSuspended) return { ok: false, code: ErrorCode.AccountSuspended, ...who };
-    if (!record.apiAccess) {
+    // The operator's own keys never lose API access through a plan: they are how plans get fixed.
+    if (!record.apiAccess && !record.isOperator) {
       return { ok: false, code: ErrorCode.Forbidden, message: `API access is not available on the ${record.planName} plan. Upgrade to Pro.`, ...who };
     }
     return {
