@@ -6,6 +6,8 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { AuthModule } from './common/auth/auth.module';
+import { ScopeGuard } from './common/auth/scope.guard';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope';
@@ -32,8 +34,11 @@ import { PlansModule } from './plans/plans.module';
     HealthModule,
   ],
   providers: [
-    // Order matters: authentication first, so later guards (the throttler) can key on the account.
+    // Order matters: authentication first, so the throttler can key on the account; scopes last,
+    // so a 403 for a missing scope is counted and carries the rate-limit headers.
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useExisting: ScopeGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

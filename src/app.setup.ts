@@ -4,7 +4,9 @@ import { Logger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { randomBase62 } from './common/crypto/base62';
+import { toErrorResponse } from './common/errors/error-response';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './common/openapi/api-docs';
+import { RequestLimiter } from './common/rate-limit/request-limiter';
 import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
@@ -59,6 +61,18 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
     reply.header('X-Request-Id', request.id);
     reply.header('Cache-Control', 'no-store');
     done();
+  });
+  // The documentation routes are served by Swagger straight from Fastify, outside the guards:
+  // they get the same anonymous per-IP budget as health checks.
+  const limiter = app.get(RequestLimiter);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!/^\/(docs|openapi\.(json|yaml))(\/|$|\?)/.test(request.url)) return;
+    const { headers, refusal } = await limiter.countAnonymous(request.ip);
+    void reply.headers(headers);
+    if (refusal) {
+      const error = toErrorResponse(refusal, String(request.id));
+      return reply.status(error.status).headers(error.headers).send(error.body);
+    }
   });
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: '/openapi.json', yamlDocumentUrl: '/openapi.yaml' });

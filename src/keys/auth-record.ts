@@ -23,6 +23,8 @@ export interface AuthRecord {
   planSlug: string;
   planName: string;
   apiAccess: boolean;
+  rateLimitPerMinute: number;
+  rateLimitPerHour: number;
 }
 
 interface Row {
@@ -44,6 +46,8 @@ interface Row {
   plan_slug: string;
   plan_name: string;
   api_access: boolean;
+  rate_limit_per_minute: number;
+  rate_limit_per_hour: number;
 }
 
 // One indexed lookup (either unique hash index) joined to its account and plan.
@@ -51,7 +55,7 @@ const LOOKUP = `
   select k.id as key_id, k.name as key_name, k.environment, k.scopes, k.active, k.expires_at, k.revoked_at,
          k.secret_hash, k.grace_secret_hash, k.grace_expires_at, k.allowed_ips, k.allowed_referrers,
          a.id as account_id, a.status as account_status, a.is_operator,
-         p.slug as plan_slug, p.name as plan_name, p.api_access
+         p.slug as plan_slug, p.name as plan_name, p.api_access, p.rate_limit_per_minute, p.rate_limit_per_hour
     from api_keys k
     join accounts a on a.id = k.account_id
     join plans p on p.slug = a.plan_slug
@@ -82,5 +86,7 @@ export async function loadAuthRecord(em: EntityManager, hash: string): Promise<A
     planSlug: row.plan_slug,
     planName: row.plan_name,
     apiAccess: row.api_access,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    rateLimitPerHour: row.rate_limit_per_hour,
   };
 }

@@ -92,6 +92,8 @@ export class KeyAuthenticator {
         accountId: record.accountId,
         isOperator: record.isOperator,
         planSlug: record.planSlug,
+        rateLimitPerMinute: record.rateLimitPerMinute,
+        rateLimitPerHour: record.rateLimitPerHour,
         ips: record.ips,
         referrers: record.referrers,
       },

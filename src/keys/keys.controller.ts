@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, CurrentPrincipal, type Principal, type RequestActor } from '../common/auth/principal';
 import { ActionMessage, Paginated } from '../common/http/envelope';
 import { ApiEnvelope, ApiKeyAuth, ApiMessage } from '../common/openapi/api-docs';
@@ -67,6 +67,7 @@ export class KeysController {
   @HttpCode(HttpStatus.OK)
   @ApiKeyAuth('keys:write')
   @ApiOperation({ operationId: 'regenerateApiKey', summary: 'New secret, same id and settings; returned this once' })
+  @ApiBody({ type: RegenerateApiKeyDto, required: false })
   @ApiEnvelope(ApiKeyWithSecretDto)
   regenerate(
     @CurrentPrincipal() caller: Principal,

@@ -6,11 +6,11 @@ import type { FastifyRequest } from 'fastify';
 import { KeyUsedEvent } from '../../keys/events/key-used.event';
 import { type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
 import { DomainException } from '../errors/domain.exception';
-import { ErrorCode } from '../errors/error-code';
+import { ERROR_STATUS, ErrorCode } from '../errors/error-code';
+import { RequestLimiter } from '../rate-limit/request-limiter';
 import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
 import type { Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
-import { holdsScope, REQUIRED_SCOPE, type Scope } from './scopes';
 
 const missing = () => new DomainException(ErrorCode.Unauthorized, 'API key is missing');
 const invalid = () => new DomainException(ErrorCode.Unauthorized, 'API key is invalid');
@@ -22,7 +22,7 @@ const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
 /**
  * The global guard: every route needs a valid key unless marked @Public(). It refuses ambiguous
  * credentials (both headers with different keys, a repeated header, a key in the query string)
- * before passport looks at them, and checks the route's scope after.
+ * before passport looks at them, and the key's IP and referrer restrictions after.
  */
 @Injectable()
 export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]) {
@@ -30,23 +30,24 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
     private readonly reflector: Reflector,
     private readonly authenticator: KeyAuthenticator,
     private readonly events: EventEmitter2,
+    private readonly limiter: RequestLimiter,
   ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    refuseAmbiguousCredentials(request);
-    await super.canActivate(context);
-    const principal = request.user as Principal;
-    const refused = this.authenticator.checkClient(principal, clientContext(request));
-    if (refused) throw new DomainException(refused.code);
-    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
-    if (scope && !holdsScope(principal.scopes, scope)) {
-      throw new DomainException(ErrorCode.InsufficientScope, `This API key lacks the \`${scope}\` scope.`);
+    try {
+      refuseAmbiguousCredentials(request);
+      await super.canActivate(context);
+      const refused = this.authenticator.checkClient(request.user!, clientContext(request));
+      if (refused) throw new DomainException(refused.code);
+    } catch (err) {
+      if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) throw (await this.limiter.countRefusal(request.ip, err.code)) ?? err;
+      throw err;
     }
+    const principal = request.user!;
     this.events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(principal.keyId, principal.accountId, request.ip ?? null, new Date()));
     return true;
   }

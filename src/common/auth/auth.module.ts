@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { KeysModule } from '../../keys/keys.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { ApiKeyGuard } from './api-key.guard';
+import { ScopeGuard } from './scope.guard';
 import { BearerApiKeyStrategy, XApiKeyStrategy } from './api-key.strategies';
 
 @Module({
-  imports: [PassportModule.register({ session: false }), KeysModule],
-  providers: [XApiKeyStrategy, BearerApiKeyStrategy, ApiKeyGuard],
-  exports: [ApiKeyGuard],
+  imports: [PassportModule.register({ session: false }), KeysModule, RateLimitModule],
+  providers: [XApiKeyStrategy, BearerApiKeyStrategy, ApiKeyGuard, ScopeGuard],
+  exports: [ApiKeyGuard, ScopeGuard, RateLimitModule],
 })
 export class AuthModule {}

@@ -12,6 +12,8 @@ export interface Principal {
   accountId: string;
   isOperator: boolean;
   planSlug: string;
+  rateLimitPerMinute: number;
+  rateLimitPerHour: number;
   /** The key's restrictions, compiled; checked by the guard against the request. */
   ips: IpAllowList;
   referrers: ReferrerAllowList;

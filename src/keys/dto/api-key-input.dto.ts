@@ -53,7 +53,7 @@ export class CreateApiKeyDto {
   @Optional() @IsIn(Object.values(KeyEnvironment), { message: 'environment must be live or test' })
   environment?: KeyEnvironment;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Must be in the future.' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Must be in the future; null clears it.' })
   @Optional() @ValidateIf((_o, v) => v !== null) @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expires_at must be an ISO 8601 date-time' })
   expires_at?: string | null;
 

@@ -1,0 +1,21 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { DomainException } from '../errors/domain.exception';
+import { ErrorCode } from '../errors/error-code';
+import { holdsScope, REQUIRED_SCOPE, type Scope } from './scopes';
+
+/** Last of the global guards: the route's scope. After the throttler, so a 403 is counted and carries rate-limit headers. */
+@Injectable()
+export class ScopeGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const principal = context.switchToHttp().getRequest<FastifyRequest>().user;
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
+    if (principal && scope && !holdsScope(principal.scopes, scope)) {
+      throw new DomainException(ErrorCode.InsufficientScope, `This API key lacks the \`${scope}\` scope.`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+/** One window's state after counting a request. */
+export interface WindowState {
+  name: string;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetIn: number;
+  windowSeconds: number;
+  exceeded: boolean;
+}
+
+/**
+ * `X-RateLimit-*` for the window nearest exhaustion (reset as Unix epoch seconds), and the IETF
+ * `RateLimit-Policy` / `RateLimit` pair for every window.
+ */
+export function rateLimitHeaders(windows: WindowState[], nowMs = Date.now()): Record<string, string> {
+  const nearest = windows.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetIn > a.resetIn) ? b : a));
+  const headers: Record<string, string> = {
+    'X-RateLimit-Limit': String(nearest.limit),
+    'X-RateLimit-Remaining': String(nearest.remaining),
+    'X-RateLimit-Reset': String(Math.floor(nowMs / 1000) + nearest.resetIn),
+    'RateLimit-Policy': windows.map((w) => `"${w.name}";q=${w.limit};w=${w.windowSeconds}`).join(', '),
+    RateLimit: windows.map((w) => `"${w.name}";r=${w.remaining};t=${w.resetIn}`).join(', '),
+  };
+  const exceeded = windows.filter((w) => w.exceeded);
+  if (exceeded.length) headers['Retry-After'] = String(Math.max(...exceeded.map((w) => w.resetIn)));
+  return headers;
+}

@@ -1,0 +1,55 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException } from '../errors/domain.exception';
+import { ErrorCode } from '../errors/error-code';
+import { rateLimitHeaders, type WindowState } from './rate-limit-headers';
+import { trackerFor } from './rate-limits';
+
+const WINDOWS = Symbol('rate-limit windows');
+type Counted = FastifyRequest & { [WINDOWS]?: WindowState[] };
+
+/**
+ * The global throttler, after the API-key guard: an account's keys share one budget per
+ * environment (test traffic never spends the live budget); callers without a key are counted
+ * per IP. Every counted response carries the X-RateLimit-* and RateLimit headers.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<Counted>();
+    const windows = request[WINDOWS];
+    if (!windows?.length) return true;
+    const headers = rateLimitHeaders(windows);
+    void context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    if (windows.some((w) => w.exceeded)) throw new DomainException(ErrorCode.RateLimited, undefined, undefined, headers);
+    return true;
+  }
+
+  protected override async getTracker(request: Record<string, any>): Promise<string> {
+    const req = request as FastifyRequest;
+    return trackerFor(req.user, req.ip);
+  }
+
+  protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Counted>();
+    const tracker = await getTracker(request, context);
+    const name = throttler.name ?? 'default';
+    const record = await this.storageService.increment(generateKey(context, tracker, name), ttl, limit, 1, name);
+    (request[WINDOWS] ??= []).push({
+      name,
+      limit,
+      remaining: Math.max(0, limit - record.totalHits),
+      resetIn: Math.max(1, record.timeToExpire),
+      windowSeconds: ttl / 1000,
+      exceeded: record.totalHits > limit,
+    });
+    return true;
+  }
+
+  /** One key per tracker and window, shared by every route: the budget is per account, not per route. */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `lk:${tracker}:${throttlerName}`;
+  }
+}
