@@ -9,6 +9,18 @@ export interface WindowState {
   exceeded: boolean;
 }
 
+/** A window's state from what the storage answered for it. */
+export function windowState(name: string, limit: number, ttlMs: number, record: { totalHits: number; timeToExpire: number }): WindowState {
+  return {
+    name,
+    limit,
+    remaining: Math.max(0, limit - record.totalHits),
+    resetIn: Math.max(1, record.timeToExpire),
+    windowSeconds: ttlMs / 1000,
+    exceeded: record.totalHits > limit,
+  };
+}
+
 /**
  * `X-RateLimit-*` for the window nearest exhaustion (reset as Unix epoch seconds), and the IETF
  * `RateLimit-Policy` / `RateLimit` pair for every window.

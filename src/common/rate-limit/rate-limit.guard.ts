@@ -3,7 +3,7 @@ import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
-import { rateLimitHeaders, type WindowState } from './rate-limit-headers';
+import { rateLimitHeaders, windowState, type WindowState } from './rate-limit-headers';
 import { trackerFor } from './rate-limits';
 
 const WINDOWS = Symbol('rate-limit windows');
@@ -37,14 +37,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const tracker = await getTracker(request, context);
     const name = throttler.name ?? 'default';
     const record = await this.storageService.increment(generateKey(context, tracker, name), ttl, limit, 1, name);
-    (request[WINDOWS] ??= []).push({
-      name,
-      limit,
-      remaining: Math.max(0, limit - record.totalHits),
-      resetIn: Math.max(1, record.timeToExpire),
-      windowSeconds: ttl / 1000,
-      exceeded: record.totalHits > limit,
-    });
+    (request[WINDOWS] ??= []).push(windowState(name, limit, ttl, record));
     return true;
   }
 

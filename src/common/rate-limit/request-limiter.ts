@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
-import { rateLimitHeaders, type WindowState } from './rate-limit-headers';
+import { rateLimitHeaders, windowState, type WindowState } from './rate-limit-headers';
 import { ANONYMOUS_LIMITS, AUTH_FAILURES_PER_MINUTE, HOUR, MINUTE } from './rate-limits';
 import { ResilientStorage } from './resilient.storage';
 
@@ -40,14 +40,6 @@ export class RequestLimiter {
   }
 
   private async count(key: string, name: string, ttl: number, limit: number): Promise<WindowState> {
-    const record = await this.storage.increment(key, ttl, limit, 1, name);
-    return {
-      name,
-      limit,
-      remaining: Math.max(0, limit - record.totalHits),
-      resetIn: Math.max(1, record.timeToExpire),
-      windowSeconds: ttl / 1000,
-      exceeded: record.totalHits > limit,
-    };
+    return windowState(name, limit, ttl, await this.storage.increment(key, ttl, limit, 1, name));
   }
 }
