@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
@@ -24,6 +25,7 @@ import { PlansModule } from './plans/plans.module';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => loadConfig()] }),
     LoggingModule,
     EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
+    ScheduleModule.forRoot(),
     CryptoModule,
     DatabaseModule,
     AuditModule,

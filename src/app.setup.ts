@@ -1,4 +1,5 @@
 import { VersioningType, type VersioningOptions } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { randomBase62 } from './common/crypto/base62';
 import { toErrorResponse } from './common/errors/error-response';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './common/openapi/api-docs';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
+import { KeyUsedEvent } from './keys/events/key-used.event';
 import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
@@ -73,6 +75,13 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
       const error = toErrorResponse(refusal, String(request.id));
       return reply.status(error.status).headers(error.headers).send(error.body);
     }
+  });
+  // Every response to a request a key authenticated is one use of that key (last used, usage counts).
+  const events = app.get(EventEmitter2);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const key = request.user;
+    if (key) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, new Date(), reply.statusCode));
+    done();
   });
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: '/openapi.json', yamlDocumentUrl: '/openapi.yaml' });

@@ -1,5 +1,5 @@
 import { type Opt } from '@mikro-orm/core';
-import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { Plan } from '../plans/plan.entity';
 
 export enum AccountStatus {
@@ -8,6 +8,11 @@ export enum AccountStatus {
 }
 
 @Entity({ tableName: 'accounts' })
+// At most one operator account, whatever races the first start of several instances.
+@Index({
+  name: 'accounts_single_operator_idx',
+  expression: 'create unique index "accounts_single_operator_idx" on "accounts" ("is_operator") where "is_operator"',
+})
 export class Account {
   @PrimaryKey({ type: 'text' })
   id!: string;

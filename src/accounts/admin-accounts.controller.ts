@@ -1,5 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AuditQueryService } from '../audit/audit-query.service';
+import { exportFile } from '../audit/audit.controller';
+import { AuditEventDto, AuditExportQueryDto, AuditListQueryDto, AuditVerifyDto } from '../audit/dto/audit-event.dto';
 import { CurrentActor, type RequestActor } from '../common/auth/principal';
 import { Paginated } from '../common/http/envelope';
 import { ListQueryDto } from '../common/http/list-query.dto';
@@ -12,7 +15,10 @@ import { AccountDto, CreatedAccountDto } from './dto/account.dto';
 @ApiKeyAuth('admin')
 @Controller('admin/accounts')
 export class AdminAccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly audit: AuditQueryService,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
@@ -34,6 +40,29 @@ export class AdminAccountsController {
   @ApiEnvelope(AccountDto)
   get(@Param('id') id: string): Promise<AccountDto> {
     return this.accounts.get(id);
+  }
+
+  @Get(':id/audit-events')
+  @ApiOperation({ operationId: 'adminListAuditEvents', summary: "An account's audit events, newest first" })
+  @ApiEnvelope(AuditEventDto, { list: true })
+  async auditEvents(@Param('id') id: string, @Query() query: AuditListQueryDto): Promise<Paginated<AuditEventDto>> {
+    return this.audit.list((await this.accounts.get(id)).id, query);
+  }
+
+  @Get(':id/audit-events/export')
+  @ApiOperation({ operationId: 'adminExportAuditEvents', summary: "An account's events, oldest first, streamed as NDJSON or CSV" })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiResponse({ status: 200, description: 'One event per line (NDJSON) or row (CSV)', schema: { type: 'string' } })
+  async exportAuditEvents(@Param('id') id: string, @Query() query: AuditExportQueryDto): Promise<StreamableFile> {
+    const format = query.format ?? 'ndjson';
+    return exportFile(this.audit.export((await this.accounts.get(id)).id, query, format), format, `audit-events-${id}`);
+  }
+
+  @Get(':id/audit-events/verify')
+  @ApiOperation({ operationId: 'adminVerifyAuditChain', summary: "Checks an account's hash chain" })
+  @ApiEnvelope(AuditVerifyDto)
+  async verifyAuditChain(@Param('id') id: string): Promise<AuditVerifyDto> {
+    return this.audit.verify((await this.accounts.get(id)).id);
   }
 
   @Patch(':id')

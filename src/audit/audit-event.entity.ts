@@ -6,7 +6,10 @@ export type ActorType = 'api_key' | 'operator' | 'system';
 /** One link of an account's tamper-evident chain. Rows are append-only. */
 @Entity({ tableName: 'audit_events' })
 @Unique({ name: 'audit_events_account_seq_key', properties: ['accountId', 'seq'] })
-@Index({ name: 'audit_events_account_time_idx', properties: ['accountId', 'occurredAt', 'id'] })
+@Index({ name: 'audit_events_account_time_idx', properties: ['accountId', 'occurredAt'] })
+@Index({ name: 'audit_events_account_target_idx', properties: ['accountId', 'targetId', 'seq'] })
+@Index({ name: 'audit_events_account_action_idx', properties: ['accountId', 'action', 'seq'] })
+@Index({ name: 'audit_events_account_actor_idx', properties: ['accountId', 'actorId', 'seq'] })
 export class AuditEvent {
   @PrimaryKey({ type: 'text' })
   id!: string;

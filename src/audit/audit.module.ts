@@ -1,11 +1,17 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
+import { AuditQueryService } from './audit-query.service';
+import { AuditRetentionJob } from './audit-retention.job';
+import { AuditController } from './audit.controller';
+import { AuthFailureRecorder } from './auth-failure.recorder';
 import { AuditService } from './audit.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService],
-  exports: [AuditService],
+  imports: [MikroOrmModule.forFeature([AuditEvent, AuditAnchor])],
+  controllers: [AuditController],
+  providers: [AuditService, AuditQueryService, AuthFailureRecorder, AuditRetentionJob],
+  exports: [AuditService, AuditQueryService],
 })
 export class AuditModule {}

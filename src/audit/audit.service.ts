@@ -7,6 +7,7 @@ import { ServerSecrets } from '../common/crypto/server-secrets';
 import type { AuditAction } from './audit-action';
 import { AuditEvent } from './audit-event.entity';
 import { canonicalJson } from './canonical-json';
+import { AuditEventDto } from './dto/audit-event.dto';
 
 export interface AuditEntry {
   /** The account the event concerns: it appears in that account's log. */
@@ -17,21 +18,10 @@ export interface AuditEntry {
   changes?: Record<string, unknown> | null;
 }
 
-/** Fields covered by the chain hash, in the form the API shows them. */
+/** Fields covered by the chain hash: the event as the API shows it, less the links themselves. */
 export function chainedFields(e: AuditEvent) {
-  return {
-    id: e.id,
-    account_id: e.accountId,
-    seq: String(e.seq),
-    occurred_at: e.occurredAt.toISOString(),
-    actor: { type: e.actorType, id: e.actorId },
-    action: e.action,
-    target: { type: e.targetType, id: e.targetId },
-    ip: e.ip,
-    user_agent: e.userAgent,
-    request_id: e.requestId,
-    changes: e.changes,
-  };
+  const { prev_hash: _prev, hash: _hash, ...fields } = AuditEventDto.from(e);
+  return fields;
 }
 
 @Injectable()

@@ -10,6 +10,7 @@ export interface AppConfig {
   keys: { prefix: string; secret?: string };
   operator: { keyFile: string };
   log: { level: string };
+  audit: { retentionDays: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -23,5 +24,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     keys: { prefix: v.KEY_PREFIX, secret: v.KEY_SECRET },
     operator: { keyFile: resolve(v.OPERATOR_KEY_FILE ?? `${dataDir}/operator.key`) },
     log: { level: v.LOG_LEVEL },
+    audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   };
 }

@@ -49,6 +49,12 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'MIGRATE_ON_START must be true or false' })
   MIGRATE_ON_START = true;
 
+  @IsOptional() @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })
+  @Min(1, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })
+  @Max(36500, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })
+  AUDIT_RETENTION_DAYS = 365;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })

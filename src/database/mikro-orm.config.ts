@@ -8,11 +8,13 @@ import { migrationsList } from '../../migrations';
 import { loadConfig } from '../config/configuration';
 import { openEmbeddedDatabase } from './embedded-database';
 import { Account } from '../accounts/account.entity';
+import { AuditAnchor } from '../audit/audit-anchor.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { ApiKey } from '../keys/api-key.entity';
+import { KeyUsage } from '../keys/key-usage.entity';
 import { Plan } from '../plans/plan.entity';
 
-export const entities = [Plan, Account, ApiKey, AuditEvent];
+export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor];
 
 const shared = {
   entities,

@@ -5,12 +5,17 @@ import { ActionMessage, Paginated } from '../common/http/envelope';
 import { ApiEnvelope, ApiKeyAuth, ApiMessage } from '../common/openapi/api-docs';
 import { CreateApiKeyDto, ListApiKeysQueryDto, RegenerateApiKeyDto, UpdateApiKeyDto } from './dto/api-key-input.dto';
 import { ApiKeyDto, ApiKeyWithSecretDto } from './dto/api-key.dto';
+import { UsageDto, UsageQueryDto } from './dto/usage.dto';
 import { KeysService } from './keys.service';
+import { UsageService } from './usage.service';
 
 @ApiTags('API keys')
 @Controller('api-keys')
 export class KeysController {
-  constructor(private readonly keys: KeysService) {}
+  constructor(
+    private readonly keys: KeysService,
+    private readonly usageCounts: UsageService,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
@@ -35,6 +40,14 @@ export class KeysController {
   @ApiEnvelope(ApiKeyDto)
   get(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<ApiKeyDto> {
     return this.keys.get(caller, id);
+  }
+
+  @Get(':id/usage')
+  @ApiKeyAuth('keys:read')
+  @ApiOperation({ operationId: 'getApiKeyUsage', summary: 'Request counts per hour or day, by status class' })
+  @ApiEnvelope(UsageDto)
+  async usage(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Query() query: UsageQueryDto): Promise<UsageDto> {
+    return this.usageCounts.usage((await this.keys.get(caller, id)).id, query);
   }
 
   @Patch(':id')

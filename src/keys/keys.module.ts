@@ -14,6 +14,8 @@ import { KeyIssuer } from './key-issuer.service';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
 import { LastUsedListener } from './last-used.listener';
+import { UsageListener } from './usage.listener';
+import { UsageService } from './usage.service';
 import { VerificationController } from './verification.controller';
 import { VerificationService } from './verification.service';
 
@@ -34,6 +36,8 @@ import { VerificationService } from './verification.service';
     KeysService,
     VerificationService,
     LastUsedListener,
+    UsageListener,
+    UsageService,
   ],
   controllers: [KeysController, VerificationController],
   exports: [KeyIssuer, KeyAuthenticator, InvalidationBus, KeyCache],

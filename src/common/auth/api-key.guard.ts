@@ -3,14 +3,17 @@ import { Reflector } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { KeyUsedEvent } from '../../keys/events/key-used.event';
-import { type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
+import { AuthFailedEvent } from '../../keys/events/auth-failed.event';
+import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
 import { DomainException } from '../errors/domain.exception';
 import { ERROR_STATUS, ErrorCode } from '../errors/error-code';
 import { RequestLimiter } from '../rate-limit/request-limiter';
 import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
 import type { Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
+
+const REFUSED = Symbol('refused key');
+type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
 
 const missing = () => new DomainException(ErrorCode.Unauthorized, 'API key is missing');
 const invalid = () => new DomainException(ErrorCode.Unauthorized, 'API key is invalid');
@@ -44,18 +47,26 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
       const refused = this.authenticator.checkClient(request.user!, clientContext(request));
       if (refused) throw new DomainException(refused.code);
     } catch (err) {
-      if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) throw (await this.limiter.countRefusal(request.ip, err.code)) ?? err;
+      if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) {
+        const failure = (request as Refused)[REFUSED];
+        this.events.emit(
+          AuthFailedEvent.eventName,
+          new AuthFailedEvent(err.code, request.ip ?? null, failure?.accountId ?? null, failure?.keyId ?? null, new Date()),
+        );
+        throw (await this.limiter.countRefusal(request.ip, err.code)) ?? err;
+      }
       throw err;
     }
-    const principal = request.user!;
-    this.events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(principal.keyId, principal.accountId, request.ip ?? null, new Date()));
     return true;
   }
 
-  override handleRequest<T = Principal>(err: unknown, outcome: AuthOutcome | false): T {
+  override handleRequest<T = Principal>(err: unknown, outcome: AuthOutcome | false, _info: unknown, context: ExecutionContext): T {
     if (err) throw err;
     if (!outcome) throw missing();
-    if (!outcome.ok) throw new DomainException(outcome.code, outcome.message);
+    if (!outcome.ok) {
+      (context.switchToHttp().getRequest() as Refused)[REFUSED] = outcome;
+      throw new DomainException(outcome.code, outcome.message);
+    }
     return outcome.principal as T;
   }
 }

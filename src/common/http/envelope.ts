@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 
 /** A page of a list: the items and the opaque cursor of the next page (null on the last). */
@@ -20,6 +20,7 @@ export class EnvelopeInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       map((result) => {
+        if (result instanceof StreamableFile) return result;
         if (result instanceof Paginated) return { success: true, data: result.items, next_cursor: result.nextCursor };
         if (result instanceof ActionMessage) return { success: true, message: result.message };
         return { success: true, data: result };

@@ -1,4 +1,8 @@
-/** A key authenticated a request. Emitted by the guard; consumers must not slow the request. */
+/**
+ * A key was used: emitted when the response to a request it authenticated is sent (and by
+ * verify, for the verified key). Listeners keep last-used times and usage counts; none of them
+ * may slow the request.
+ */
 export class KeyUsedEvent {
   static readonly eventName = 'key.used';
 
@@ -7,5 +11,6 @@ export class KeyUsedEvent {
     readonly accountId: string,
     readonly ip: string | null,
     readonly at: Date,
+    readonly statusCode: number,
   ) {}
 }

@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsString, Matches, MaxLength } from 'class-validator';
+import { ListQueryDto } from '../../common/http/list-query.dto';
+import { Optional } from '../../common/http/validation';
+import { AuditAction } from '../audit-action';
+import type { AuditEvent } from '../audit-event.entity';
+
+class ActorDto {
+  @ApiProperty({ enum: ['api_key', 'operator', 'system'] }) type!: string;
+  @ApiProperty({ example: 'key_4MvT0aHq2cN8yXbW1pLz9d' }) id!: string;
+}
+
+class TargetDto {
+  @ApiProperty({ enum: ['api_key', 'account', 'plan'] }) type!: string;
+  @ApiProperty() id!: string;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ example: 'evt_0aB1cD2eF3gH4iJ5kL6mN7' }) id!: string;
+  @ApiProperty({ type: 'integer', description: "Position in the account's chain, from 1" }) seq!: number;
+  @ApiProperty({ format: 'date-time' }) occurred_at!: string;
+  @ApiProperty() account_id!: string;
+  @ApiProperty({ type: ActorDto }) actor!: ActorDto;
+  @ApiProperty({ enum: AuditAction, enumName: 'AuditAction' }) action!: string;
+  @ApiProperty({ type: TargetDto }) target!: TargetDto;
+  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, nullable: true }) user_agent!: string | null;
+  @ApiProperty({ type: String, nullable: true }) request_id!: string | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, description: '{field: {before, after}}, or details for auth.failed' })
+  changes!: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true }) prev_hash!: string | null;
+  @ApiProperty() hash!: string;
+
+  static from(e: AuditEvent): AuditEventDto {
+    return {
+      id: e.id,
+      seq: Number(e.seq),
+      occurred_at: e.occurredAt.toISOString(),
+      account_id: e.accountId,
+      actor: { type: e.actorType, id: e.actorId },
+      action: e.action,
+      target: { type: e.targetType, id: e.targetId },
+      ip: e.ip,
+      user_agent: e.userAgent,
+      request_id: e.requestId,
+      changes: e.changes,
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    };
+  }
+}
+
+const ID = /^[a-z]+_[0-9A-Za-z]{1,40}$|^operator$|^system$|^unknown$/;
+
+/** Filters shared by the list and the export. */
+export class AuditFilterDto {
+  @ApiPropertyOptional({ description: 'Events about this key' })
+  @Optional() @IsString() @MaxLength(64) @Matches(ID, { message: 'key_id must be a key id' })
+  key_id?: string;
+
+  @ApiPropertyOptional({ enum: AuditAction, enumName: 'AuditAction' })
+  @Optional() @IsIn(Object.values(AuditAction), { message: `action must be one of ${Object.values(AuditAction).join(', ')}` })
+  action?: AuditAction;
+
+  @ApiPropertyOptional({ description: 'A key id, `operator` or `system`' })
+  @Optional() @IsString() @MaxLength(64) @Matches(ID, { message: 'actor_id must be a key id, operator or system' })
+  actor_id?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
+  @Optional() @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events before this time' })
+  @Optional() @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  until?: string;
+}
+
+export class AuditListQueryDto extends IntersectionType(ListQueryDto, AuditFilterDto) {}
+
+export class AuditExportQueryDto extends AuditFilterDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @Optional() @IsIn(['ndjson', 'csv'], { message: 'format must be ndjson or csv' })
+  format?: 'ndjson' | 'csv';
+}
+
+export class AuditVerifyDto {
+  @ApiProperty({ description: 'True when every link of the chain checks out' }) ok!: boolean;
+  @ApiProperty({ type: 'integer', description: 'Events checked' }) checked!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'The first event whose link or hash is wrong' })
+  first_broken_event_id!: string | null;
+}
