@@ -37,9 +37,12 @@ export class AuditService {
     const conn = em.getConnection();
     // One writer per account chain at a time; other accounts are not held up.
     await conn.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${entry.accountId}`], 'all', em.getTransactionContext());
+    // The chain continues from its newest event, or from the retention anchor once all were pruned.
     const [last] = await conn.execute<{ seq: string; hash: string }[]>(
-      'select seq, hash from audit_events where account_id = ? order by seq desc limit 1',
-      [entry.accountId],
+      `(select seq, hash from audit_events where account_id = ? order by seq desc limit 1)
+       union all (select seq, hash from audit_anchors where account_id = ?)
+       order by seq desc limit 1`,
+      [entry.accountId, entry.accountId],
       'all',
       em.getTransactionContext(),
     );
