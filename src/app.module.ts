@@ -14,6 +14,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope';
 import { createValidationPipe } from './common/http/validation';
 import { LoggingModule } from './common/logging/logging.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { loadConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +35,7 @@ import { PlansModule } from './plans/plans.module';
     PlansModule,
     AuthModule,
     HealthModule,
+    MetricsModule,
   ],
   providers: [
     // Order matters: authentication first, so the throttler can key on the account; scopes last,

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBase62 } from './common/crypto/base62';
 import { toErrorResponse } from './common/errors/error-response';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './common/openapi/api-docs';
+import { MetricsService } from './common/metrics/metrics.service';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
 import { KeyUsedEvent } from './keys/events/key-used.event';
 import type { AppConfig } from './config/configuration';
@@ -76,9 +77,11 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
       return reply.status(error.status).headers(error.headers).send(error.body);
     }
   });
-  // Every response to a request a key authenticated is one use of that key (last used, usage counts).
+  // Every response is measured; one to a request a key authenticated is a use of that key (last used, usage).
   const events = app.get(EventEmitter2);
+  const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     const key = request.user;
     if (key) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, new Date(), reply.statusCode));
     done();

@@ -12,6 +12,6 @@ import { AuditService } from './audit.service';
   imports: [MikroOrmModule.forFeature([AuditEvent, AuditAnchor])],
   controllers: [AuditController],
   providers: [AuditService, AuditQueryService, AuthFailureRecorder, AuditRetentionJob],
-  exports: [AuditService, AuditQueryService],
+  exports: [AuditService, AuditQueryService, AuthFailureRecorder],
 })
 export class AuditModule {}

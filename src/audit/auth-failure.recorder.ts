@@ -40,6 +40,7 @@ export class AuthFailureRecorder extends PeriodicFlusher<Group[]> {
 
   @OnEvent(AuthFailedEvent.eventName)
   record(event: AuthFailedEvent): void {
+    this.noteWork();
     const minute = Math.floor(event.at.getTime() / 60_000) * 60_000;
     let ip = event.ip;
     let id = `${event.accountId}|${ip}|${event.reason}|${minute}`;

@@ -21,6 +21,7 @@ export class LastUsedListener extends PeriodicFlusher<Uses> {
 
   @OnEvent(KeyUsedEvent.eventName)
   record(event: KeyUsedEvent): void {
+    this.noteWork();
     const seen = this.pending.get(event.keyId);
     if (!seen || seen.at < event.at) this.pending.set(event.keyId, { at: event.at, ip: event.ip });
   }

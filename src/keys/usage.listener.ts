@@ -26,6 +26,7 @@ export class UsageListener extends PeriodicFlusher<Tally> {
 
   @OnEvent(KeyUsedEvent.eventName)
   record(event: KeyUsedEvent): void {
+    this.noteWork();
     const hour = new Date(Math.floor(event.at.getTime() / 3_600_000) * 3_600_000);
     const id = `${event.keyId}|${hour.getTime()}`;
     let counts = this.pending.get(id);

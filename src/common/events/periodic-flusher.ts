@@ -8,6 +8,10 @@ export abstract class PeriodicFlusher<Batch> implements OnModuleInit, OnApplicat
   protected readonly logger = new Logger(this.constructor.name);
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  /** When the last flush that had work to write succeeded (for the flush-lag metric). */
+  lastWrittenAt = Date.now();
+  /** Since when work has been waiting unwritten, or null when nothing waits. */
+  pendingSince: number | null = null;
 
   constructor(private readonly intervalMs: number) {}
 
@@ -27,12 +31,24 @@ export abstract class PeriodicFlusher<Batch> implements OnModuleInit, OnApplicat
     await this.flush(true);
   }
 
+  /** Subclasses call this when they take in work, so the lag metric knows how long it has waited. */
+  protected noteWork(): void {
+    this.pendingSince ??= Date.now();
+  }
+
+  /** Seconds the oldest unwritten work has waited (0 when nothing waits). */
+  get lagSeconds(): number {
+    return this.pendingSince === null ? 0 : (Date.now() - this.pendingSince) / 1000;
+  }
+
   flush(final = false): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       const batch = this.take(final);
       if (batch === null) return;
       try {
         await this.write(batch);
+        this.lastWrittenAt = Date.now();
+        this.pendingSince = null;
       } catch (err) {
         this.restore(batch);
         this.logger.warn(`Batch not written, kept for the next flush: ${(err as Error).message}`);

@@ -14,6 +14,11 @@ export class ActionMessage {
   constructor(readonly message: string) {}
 }
 
+/** A body sent as it is, outside the envelope (e.g. the Prometheus text format). */
+export class RawText {
+  constructor(readonly text: string) {}
+}
+
 /** Wraps what controllers return in the contract's success envelope. */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
@@ -21,6 +26,7 @@ export class EnvelopeInterceptor implements NestInterceptor {
     return next.handle().pipe(
       map((result) => {
         if (result instanceof StreamableFile) return result;
+        if (result instanceof RawText) return result.text;
         if (result instanceof Paginated) return { success: true, data: result.items, next_cursor: result.nextCursor };
         if (result instanceof ActionMessage) return { success: true, message: result.message };
         return { success: true, data: result };

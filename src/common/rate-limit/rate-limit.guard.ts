@@ -1,4 +1,5 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainException } from '../errors/domain.exception';
@@ -16,6 +17,8 @@ type Counted = FastifyRequest & { [WINDOWS]?: WindowState[] };
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  @Inject(MetricsService) private readonly metrics!: MetricsService;
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<Counted>();
@@ -23,7 +26,10 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!windows?.length) return true;
     const headers = rateLimitHeaders(windows);
     void context.switchToHttp().getResponse<FastifyReply>().headers(headers);
-    if (windows.some((w) => w.exceeded)) throw new DomainException(ErrorCode.RateLimited, undefined, undefined, headers);
+    if (windows.some((w) => w.exceeded)) {
+      this.metrics.rateLimitRejection('plan');
+      throw new DomainException(ErrorCode.RateLimited, undefined, undefined, headers);
+    }
     return true;
   }
 

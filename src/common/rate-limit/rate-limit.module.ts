@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/configuration';
+import { MetricsModule } from '../metrics/metrics.module';
 import { HOUR, limitFor, MINUTE } from './rate-limits';
 import { RequestLimiter } from './request-limiter';
 import { ResilientStorage } from './resilient.storage';
@@ -24,6 +25,7 @@ class RateLimitStorageModule {}
 /** Per-minute and per-hour windows whose limits come from the caller's plan on every request. */
 @Module({
   imports: [
+    MetricsModule,
     RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
@@ -38,6 +40,6 @@ class RateLimitStorageModule {}
     }),
   ],
   providers: [RequestLimiter],
-  exports: [RequestLimiter, RateLimitStorageModule],
+  exports: [RequestLimiter, RateLimitStorageModule, MetricsModule],
 })
 export class RateLimitModule {}

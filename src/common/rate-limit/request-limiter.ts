@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
+import { MetricsService } from '../metrics/metrics.service';
 import { rateLimitHeaders, windowState, type WindowState } from './rate-limit-headers';
 import { ANONYMOUS_LIMITS, AUTH_FAILURES_PER_MINUTE, HOUR, MINUTE } from './rate-limits';
 import { ResilientStorage } from './resilient.storage';
@@ -11,7 +12,10 @@ import { ResilientStorage } from './resilient.storage';
  */
 @Injectable()
 export class RequestLimiter {
-  constructor(@Inject(ResilientStorage) private readonly storage: ResilientStorage) {}
+  constructor(
+    @Inject(ResilientStorage) private readonly storage: ResilientStorage,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /**
    * Counts a refused authentication against the client IP. Invalid keys (missing, malformed,
@@ -22,7 +26,7 @@ export class RequestLimiter {
   async countRefusal(ip: string | undefined, code: ErrorCode): Promise<DomainException | null> {
     if (code !== ErrorCode.Unauthorized) return (await this.countAnonymous(ip)).refusal;
     const windows = [await this.count(`lk:authfail:${ip ?? 'unknown'}`, 'auth-failures', MINUTE.ttl, AUTH_FAILURES_PER_MINUTE)];
-    return windows[0].exceeded ? this.refusal(windows) : null;
+    return windows[0].exceeded ? this.refusal(windows, 'invalid_key') : null;
   }
 
   /** Counts an unauthenticated request to a public route against the IP's anonymous budget. */
@@ -32,10 +36,11 @@ export class RequestLimiter {
       await this.count(tracker, MINUTE.name, MINUTE.ttl, ANONYMOUS_LIMITS.perMinute),
       await this.count(tracker, HOUR.name, HOUR.ttl, ANONYMOUS_LIMITS.perHour),
     ];
-    return { headers: rateLimitHeaders(windows), refusal: windows.some((w) => w.exceeded) ? this.refusal(windows) : null };
+    return { headers: rateLimitHeaders(windows), refusal: windows.some((w) => w.exceeded) ? this.refusal(windows, 'anonymous') : null };
   }
 
-  private refusal(windows: WindowState[]): DomainException {
+  private refusal(windows: WindowState[], budget: 'invalid_key' | 'anonymous'): DomainException {
+    this.metrics.rateLimitRejection(budget);
     return new DomainException(ErrorCode.RateLimited, undefined, undefined, rateLimitHeaders(windows));
   }
 
