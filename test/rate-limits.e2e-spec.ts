@@ -42,6 +42,13 @@ describe('rate limits (e2e)', () => {
     expect(res.headers['x-ratelimit-remaining']).toBe('59');
   });
 
+  it('holds the limit exactly under 150 overlapping requests', async () => {
+    const acct = await createAccount(t.http, t.operatorKey, { plan: 'pro' });
+    const results = await Promise.all(Array.from({ length: 150 }, () => me(acct.key)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(60);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(90);
+  });
+
   it('keeps test-key traffic off the live budget', async () => {
     const acct = await createAccount(t.http, t.operatorKey, { plan: 'pro' });
     const testKey = (await t.http.post('/v1/api-keys').set('X-API-Key', acct.key).send({ name: 't', environment: 'test' }).expect(201)).body.data.key;

@@ -1,25 +1,42 @@
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { once } from 'node:events';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import Redis from 'ioredis';
+import { once } from 'node:events';
 import { FixedWindowStorage } from './fixed-window.storage';
 
-const REDIS_TIMEOUT_MS = 100;
+const REDIS_TIMEOUT_MS = 250;
+/** After a failure, Redis is left alone this long before one request tries it again. */
+const RETRY_AFTER_FAILURE_MS = 2_000;
+
+/**
+ * One atomic fixed window: count, start the window's clock on its first hit, report what is
+ * left. (The block key of the usual throttler script restarts a window when requests overlap
+ * the end of a block, which lets bursts through: no blocking here, as in FixedWindowStorage.)
+ */
+const FIXED_WINDOW = `
+local hits = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { hits, ttl }`;
+
+type WindowRedis = Redis & { fixedWindow(key: string, ttlMs: number): Promise<[number, number]> };
 
 /**
  * Counters shared through Redis when REDIS_URL is set, kept in process otherwise. If Redis fails
- * mid-traffic, every instance falls back at once to its own in-process counters (so limits still
- * hold, per instance) and logs it; it returns to Redis as soon as Redis answers again. A request
- * never fails and is never let through unlimited because of Redis.
+ * or stalls mid-traffic, the instance falls back at once to its own in-process counters (limits
+ * still hold, per instance), logs it, leaves Redis alone for a moment, and returns to it as soon
+ * as it answers again. A request never fails, and is never let through unlimited, because of Redis.
  */
 export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimits');
   private readonly local = new FixedWindowStorage();
-  private readonly redis?: Redis;
-  private readonly shared?: ThrottlerStorageRedisService;
+  private readonly redis?: WindowRedis;
   private degradedSince: number | null = null;
+  private retryAt = 0;
 
   constructor(redisUrl: string | undefined) {
     if (!redisUrl) return;
@@ -29,30 +46,30 @@ export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModul
       commandTimeout: REDIS_TIMEOUT_MS,
       connectTimeout: 1000,
       retryStrategy: () => 250,
-      lazyConnect: false,
-    });
-    this.redis.on('error', () => this.degrade('error'));
-    this.redis.on('ready', () => this.recover());
-    this.shared = new ThrottlerStorageRedisService(this.redis);
+    }) as WindowRedis;
+    this.redis.defineCommand('fixedWindow', { numberOfKeys: 1, lua: FIXED_WINDOW });
+    this.redis.on('error', (err: Error) => this.degrade(err.message));
   }
 
   /** Whether counters are shared across instances right now. */
   get usingRedis(): boolean {
-    return Boolean(this.shared) && this.degradedSince === null && this.redis?.status === 'ready';
+    return this.degradedSince === null && this.redis?.status === 'ready';
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    if (this.shared && this.redis?.status === 'ready') {
+    const redis = this.redis;
+    if (redis && redis.status === 'ready' && (this.degradedSince === null || Date.now() >= this.retryAt)) {
       try {
-        // blockDuration 1 ms: a window refuses while over its limit and reopens when it resets.
-        const record = await this.shared.increment(key, ttl, limit, 1, throttlerName);
-        if (this.degradedSince !== null) this.recover();
-        return record;
+        const [hits, ttlMs] = await redis.fixedWindow(`${key}:${throttlerName}`, ttl);
+        this.recover();
+        const timeToExpire = Math.ceil(ttlMs / 1000);
+        const isBlocked = hits > limit;
+        return { totalHits: hits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
       } catch (err) {
         this.degrade((err as Error).message);
       }
-    } else if (this.shared) {
-      this.degrade(`connection ${this.redis?.status}`);
+    } else if (redis && redis.status !== 'ready') {
+      this.degrade(`connection ${redis.status}`);
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
   }
@@ -69,6 +86,7 @@ export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModul
   }
 
   private degrade(why: string): void {
+    this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
     if (this.degradedSince !== null) return;
     this.degradedSince = Date.now();
     this.logger.warn(`Redis unavailable (${why}): rate limits fall back to this instance's own counters`);
