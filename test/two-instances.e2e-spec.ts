@@ -34,7 +34,8 @@ suite(
     const start = async (): Promise<ServiceProcess> => {
       const dir = mkdtempSync(join(tmpdir(), 'latchkey-two-'));
       dirs.push(dir);
-      const service = await ServiceProcess.start({ DATABASE_URL: db.url, DATA_DIR: dir, KEY_SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test' });
+      // One PostgreSQL and one Redis, as in production with several instances.
+      const service = await ServiceProcess.start({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379', DATA_DIR: dir, KEY_SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test' });
       await service.ready();
       return service;
     };
