@@ -87,6 +87,13 @@ describe('operator API: accounts and plans (e2e)', () => {
     }
   });
 
+  it('shows a renamed account on /v1/me at once (the cached identity is dropped)', async () => {
+    const acct = await createAccount(t.http, t.operatorKey, { plan: 'pro' });
+    expect((await as(acct.key).get('/v1/me').expect(200)).body.data.account.name).toBe('Acme');
+    await op().patch(`/v1/admin/accounts/${acct.accountId}`, { name: 'Acme 2', email: 'new@acme.test' }).expect(200);
+    expect((await as(acct.key).get('/v1/me').expect(200)).body.data.account).toMatchObject({ name: 'Acme 2', email: 'new@acme.test' });
+  });
+
   it('moves an account between plans with immediate effect, and records the change', async () => {
     const acct = await createAccount(t.http, t.operatorKey, { plan: 'pro' });
     await as(acct.key).get('/v1/me').expect(200);

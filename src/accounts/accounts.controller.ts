@@ -14,7 +14,7 @@ export class AccountsController {
   @ApiKeyAuth()
   @ApiOperation({ operationId: 'getMe', summary: 'The calling key and its account' })
   @ApiEnvelope(MeDto)
-  me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+  me(@CurrentPrincipal() principal: Principal): MeDto {
     return this.accounts.me(principal);
   }
 

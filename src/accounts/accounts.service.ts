@@ -95,11 +95,12 @@ export class AccountsService {
     });
   }
 
-  me(principal: Principal): Promise<MeDto> {
-    return this.find(this.em, principal.accountId).then((account) => ({
-      account: { id: account.id, name: account.name, email: account.email, plan: account.plan.slug },
+  /** Answered from the authenticated principal alone: the hot path makes no query of its own. */
+  me(principal: Principal): MeDto {
+    return {
+      account: { id: principal.accountId, name: principal.accountName, email: principal.accountEmail, plan: principal.planSlug },
       key: { id: principal.keyId, name: principal.keyName, environment: principal.environment, scopes: principal.scopes },
-    }));
+    };
   }
 
   async overview(accountId: string): Promise<AccountOverviewDto> {

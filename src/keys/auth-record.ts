@@ -18,6 +18,8 @@ export interface AuthRecord {
   ips: IpAllowList;
   referrers: ReferrerAllowList;
   accountId: string;
+  accountName: string;
+  accountEmail: string;
   accountSuspended: boolean;
   isOperator: boolean;
   planSlug: string;
@@ -41,6 +43,8 @@ interface Row {
   allowed_ips: string[];
   allowed_referrers: string[];
   account_id: string;
+  account_name: string;
+  account_email: string;
   account_status: AccountStatus;
   is_operator: boolean;
   plan_slug: string;
@@ -54,7 +58,7 @@ interface Row {
 const LOOKUP = `
   select k.id as key_id, k.name as key_name, k.environment, k.scopes, k.active, k.expires_at, k.revoked_at,
          k.secret_hash, k.grace_secret_hash, k.grace_expires_at, k.allowed_ips, k.allowed_referrers,
-         a.id as account_id, a.status as account_status, a.is_operator,
+         a.id as account_id, a.name as account_name, a.email as account_email, a.status as account_status, a.is_operator,
          p.slug as plan_slug, p.name as plan_name, p.api_access, p.rate_limit_per_minute, p.rate_limit_per_hour
     from api_keys k
     join accounts a on a.id = k.account_id
@@ -81,6 +85,8 @@ export async function loadAuthRecord(em: EntityManager, hash: string): Promise<A
     ips: new IpAllowList(row.allowed_ips),
     referrers: new ReferrerAllowList(row.allowed_referrers),
     accountId: row.account_id,
+    accountName: row.account_name,
+    accountEmail: row.account_email,
     accountSuspended: row.account_status === AccountStatus.Suspended,
     isOperator: row.is_operator,
     planSlug: row.plan_slug,

@@ -90,6 +90,8 @@ export class KeyAuthenticator {
         environment: record.environment,
         scopes: record.scopes,
         accountId: record.accountId,
+        accountName: record.accountName,
+        accountEmail: record.accountEmail,
         isOperator: record.isOperator,
         planSlug: record.planSlug,
         rateLimitPerMinute: record.rateLimitPerMinute,

@@ -10,6 +10,8 @@ export interface Principal {
   environment: KeyEnvironment;
   scopes: string[];
   accountId: string;
+  accountName: string;
+  accountEmail: string;
   isOperator: boolean;
   planSlug: string;
   rateLimitPerMinute: number;
