@@ -2,11 +2,11 @@ import { VersioningType, type VersioningOptions } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { randomBase62 } from './common/crypto/base62';
 import { toErrorResponse } from './common/errors/error-response';
-import { API_KEY_SCHEME, BEARER_SCHEME } from './common/openapi/api-docs';
+import { buildOpenApiDocument } from './common/openapi/openapi-document';
 import { MetricsService } from './common/metrics/metrics.service';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
 import { KeyUsedEvent } from './keys/events/key-used.event';
@@ -38,18 +38,6 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle('Latchkey API')
-    .setDescription('API keys for SaaS backends: create, authenticate, limit, verify and audit.')
-    .setVersion('1.0.0')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Recommended.' }, API_KEY_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key>' }, BEARER_SCHEME)
-    .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
-}
-
-/** Everything about the HTTP app beyond its modules; shared by main.ts and the e2e tests. */
 export const VERSIONING: VersioningOptions = { type: VersioningType.URI, defaultVersion: '1' };
 
 export function setupApp(app: NestFastifyApplication): NestFastifyApplication {

@@ -4,7 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
-import { APP_OPTIONS, buildOpenApiDocument, createHttpAdapter, VERSIONING } from './app.setup';
+import { APP_OPTIONS, createHttpAdapter, VERSIONING } from './app.setup';
+import { buildOpenApiDocument } from './common/openapi/openapi-document';
 import { loadConfig } from './config/configuration';
 
 /** Writes the OpenAPI document to openapi.json without starting the service (no database needed). */

@@ -6,7 +6,7 @@ import { AuditEventDto, AuditExportQueryDto, AuditListQueryDto, AuditVerifyDto }
 import { CurrentActor, type RequestActor } from '../common/auth/principal';
 import { Paginated } from '../common/http/envelope';
 import { ListQueryDto } from '../common/http/list-query.dto';
-import { ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
+import { ApiConflict, ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
 import { AccountsService } from './accounts.service';
 import { CreateAccountDto, UpdateAccountDto } from './dto/account-input.dto';
 import { AccountDto, CreatedAccountDto } from './dto/account.dto';
@@ -67,6 +67,7 @@ export class AdminAccountsController {
 
   @Patch(':id')
   @ApiOperation({ operationId: 'adminUpdateAccount', summary: 'Change plan, status, name or email' })
+  @ApiConflict('the operator account cannot be suspended')
   @ApiEnvelope(AccountDto)
   update(@Param('id') id: string, @Body() body: UpdateAccountDto, @CurrentActor() actor: RequestActor): Promise<AccountDto> {
     return this.accounts.update(id, body, actor);

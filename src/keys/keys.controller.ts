@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, CurrentPrincipal, type Principal, type RequestActor } from '../common/auth/principal';
 import { ActionMessage, Paginated } from '../common/http/envelope';
-import { ApiEnvelope, ApiKeyAuth, ApiMessage } from '../common/openapi/api-docs';
+import { ApiConflict, ApiEnvelope, ApiKeyAuth, ApiMessage } from '../common/openapi/api-docs';
 import { CreateApiKeyDto, ListApiKeysQueryDto, RegenerateApiKeyDto, UpdateApiKeyDto } from './dto/api-key-input.dto';
 import { ApiKeyDto, ApiKeyWithSecretDto } from './dto/api-key.dto';
 import { UsageDto, UsageQueryDto } from './dto/usage.dto';
@@ -53,6 +53,7 @@ export class KeysController {
   @Patch(':id')
   @ApiKeyAuth('keys:write')
   @ApiOperation({ operationId: 'updateApiKey', summary: 'Rename, change expiry, scopes, restrictions or metadata' })
+  @ApiConflict('the key is revoked')
   @ApiEnvelope(ApiKeyDto)
   update(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @Body() body: UpdateApiKeyDto, @CurrentActor() actor: RequestActor) {
     return this.keys.update(caller, id, body, actor);
@@ -62,6 +63,7 @@ export class KeysController {
   @HttpCode(HttpStatus.OK)
   @ApiKeyAuth('keys:write')
   @ApiOperation({ operationId: 'deactivateApiKey', summary: 'Stop the key at once (reversible)' })
+  @ApiConflict('the key is revoked')
   @ApiEnvelope(ApiKeyDto)
   deactivate(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @CurrentActor() actor: RequestActor) {
     return this.keys.setActive(caller, id, false, actor);
@@ -71,6 +73,7 @@ export class KeysController {
   @HttpCode(HttpStatus.OK)
   @ApiKeyAuth('keys:write')
   @ApiOperation({ operationId: 'activateApiKey', summary: 'Restart a deactivated key at once' })
+  @ApiConflict('the key is revoked')
   @ApiEnvelope(ApiKeyDto)
   activate(@CurrentPrincipal() caller: Principal, @Param('id') id: string, @CurrentActor() actor: RequestActor) {
     return this.keys.setActive(caller, id, true, actor);
@@ -80,6 +83,7 @@ export class KeysController {
   @HttpCode(HttpStatus.OK)
   @ApiKeyAuth('keys:write')
   @ApiOperation({ operationId: 'regenerateApiKey', summary: 'New secret, same id and settings; returned this once' })
+  @ApiConflict('the key is revoked')
   @ApiBody({ type: RegenerateApiKeyDto, required: false })
   @ApiEnvelope(ApiKeyWithSecretDto)
   regenerate(

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal';
 import { ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
@@ -26,8 +26,14 @@ export class VerificationController {
     operationId: 'authCheck',
     summary: 'Forward-auth for nginx auth_request / Traefik ForwardAuth: 200 with identity headers, or 401/403/429',
   })
-  @ApiHeader({ name: 'X-Account-Id', required: false, description: 'Response header on 200' })
-  @ApiEnvelope(AuthCheckDto)
+  @ApiEnvelope(AuthCheckDto, {
+    headers: {
+      'X-Account-Id': { description: "The key's account" },
+      'X-Key-Id': { description: 'The key' },
+      'X-Key-Scopes': { description: "The key's scopes, comma-separated" },
+      'X-Key-Environment': { description: 'live or test' },
+    },
+  })
   check(@CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): AuthCheckDto {
     void reply.headers({
       'X-Account-Id': principal.accountId,

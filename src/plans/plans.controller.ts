@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post } from 
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, type RequestActor } from '../common/auth/principal';
 import { Paginated } from '../common/http/envelope';
-import { ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
+import { ApiConflict, ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
 import { CreatePlanDto, UpdatePlanDto } from './dto/plan-input.dto';
 import { PlanDto } from './dto/plan.dto';
 import { PlansService } from './plans.service';
@@ -44,6 +44,7 @@ export class AdminPlansController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ operationId: 'adminCreatePlan', summary: 'Create a plan' })
+  @ApiConflict('a plan with this slug exists')
   @ApiEnvelope(PlanDto, { status: HttpStatus.CREATED })
   create(@Body() body: CreatePlanDto, @CurrentActor() actor: RequestActor): Promise<PlanDto> {
     return this.plans.create(body, actor);

@@ -22,4 +22,13 @@ export class CreateAccountDto {
   status?: AccountStatus;
 }
 
-export class UpdateAccountDto extends PartialType(OmitType(CreateAccountDto, [] as const), { skipNullProperties: false }) {}
+export class UpdateAccountDto extends PartialType(OmitType(CreateAccountDto, ['plan', 'status'] as const), { skipNullProperties: false }) {
+  // Redeclared without the create defaults: a PATCH that leaves them out changes nothing.
+  @ApiPropertyOptional({ example: 'pro', description: 'Plan slug' })
+  @Optional() @IsString() @Matches(PLAN_SLUG, { message: 'plan must be a plan slug' })
+  plan?: string;
+
+  @ApiPropertyOptional({ enum: AccountStatus, enumName: 'AccountStatus' })
+  @Optional() @IsIn(Object.values(AccountStatus))
+  status?: AccountStatus;
+}

@@ -34,6 +34,9 @@ export const ApiCommonErrors = () =>
   applyDecorators(
     ApiExtraModels(ErrorBodyDto, FieldProblemDto),
     error(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED'),
+    error(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE: a JSON body over 64 KiB'),
+    error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE: a body that is not JSON'),
+    error(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR: only the request id is given; details are logged'),
     error(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED, with Retry-After'),
     error(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE: a dependency is down'),
   );
@@ -51,12 +54,18 @@ export const ApiKeyAuth = (scope?: Scope) =>
     error(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate'),
     error(
       HttpStatus.FORBIDDEN,
-      `FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED or REFERRER_NOT_ALLOWED${scope ? `; needs scope \`${scope}\`` : ''}`,
+      `FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED${scope ? `; needs scope \`${scope}\`` : ''}`,
     ),
   );
 
-/** The success envelope `{success: true, data}` around `model` (a list adds `next_cursor`). */
-export const ApiEnvelope = (model: Type, options: { status?: number; list?: boolean; description?: string } = {}) => {
+/**
+ * The success envelope `{success: true, data}` around `model` (a list adds `next_cursor`);
+ * `headers` declares response headers (e.g. the identity headers of /v1/auth/check).
+ */
+export const ApiEnvelope = (
+  model: Type,
+  options: { status?: number; list?: boolean; description?: string; headers?: Record<string, { description: string }> } = {},
+) => {
   const data = options.list ? { type: 'array', items: { $ref: getSchemaPath(model) } } : { $ref: getSchemaPath(model) };
   const properties: Record<string, object> = { success: { type: 'boolean', enum: [true] }, data };
   if (options.list) properties.next_cursor = { type: 'string', nullable: true };
@@ -66,9 +75,15 @@ export const ApiEnvelope = (model: Type, options: { status?: number; list?: bool
       status: options.status ?? HttpStatus.OK,
       description: options.description ?? 'Success',
       schema: { type: 'object', required: Object.keys(properties), properties },
+      ...(options.headers
+        ? { headers: Object.fromEntries(Object.entries(options.headers).map(([name, h]) => [name, { ...h, schema: { type: 'string' } }])) }
+        : {}),
     }),
   );
 };
+
+/** A 409 `CONFLICT` (a revoked key changed, a slug taken, the operator suspended). */
+export const ApiConflict = (when: string) => error(HttpStatus.CONFLICT, `CONFLICT: ${when}`);
 
 export const ApiMessage = (description: string) =>
   ApiResponse({ status: HttpStatus.OK, description, type: MessageBodyDto });

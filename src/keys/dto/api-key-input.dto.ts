@@ -49,7 +49,7 @@ export class CreateApiKeyDto {
   @IsString() @MinLength(1) @MaxLength(100)
   name!: string;
 
-  @ApiPropertyOptional({ enum: KeyEnvironment, enumName: 'KeyEnvironment', default: 'live', description: "Defaults to live (a test key's own environment for test keys)." })
+  @ApiPropertyOptional({ enum: KeyEnvironment, enumName: 'KeyEnvironment', description: "Defaults to live (for a test key, to test)." })
   @Optional() @IsIn(Object.values(KeyEnvironment), { message: 'environment must be live or test' })
   environment?: KeyEnvironment;
 
