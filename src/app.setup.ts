@@ -3,8 +3,11 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomBase62 } from './common/crypto/base62';
+import { ErrorCode } from './common/errors/error-code';
 import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/openapi/openapi-document';
 import { MetricsService } from './common/metrics/metrics.service';
@@ -15,11 +18,15 @@ import type { AppConfig } from './config/configuration';
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A request id that looks like an API key is never echoed, logged or stored. */
+const KEY_LIKE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{16,}/;
+
+const newRequestId = () => `req_${randomBase62(20)}`;
 
 /** Echo the caller's X-Request-Id when it is sane, otherwise make one. */
 function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : `req_${randomBase62(20)}`;
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) && !KEY_LIKE.test(given) ? given : newRequestId();
 }
 
 /**
@@ -35,7 +42,36 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     genReqId: requestId,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // Errors raised before a route is found (malformed URL, over-long parameter) get the contract's body too.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
+      const id = newRequestId();
+      const { status, body, headers } = toErrorResponse(error, id);
+      void reply.status(status).headers({ ...headers, 'X-Request-Id': id, 'Cache-Control': 'no-store' }).send(body);
+    },
+    // ...and so do requests the HTTP parser refuses (headers too large, malformed header lines).
+    clientErrorHandler: (error, socket) => rawErrorResponse(socket, (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400),
   });
+}
+
+const REASONS: Record<number, [string, string]> = {
+  400: ['Bad Request', 'The request is not valid HTTP.'],
+  417: ['Expectation Failed', 'The Expect header is not supported.'],
+  431: ['Request Header Fields Too Large', 'The request headers are too large.'],
+};
+
+/** Answers on the raw socket, for requests that never became a request object. */
+function rawErrorResponse(socket: Duplex, status: 400 | 417 | 431): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const id = newRequestId();
+  const [reason, sentence] = REASONS[status];
+  const body = JSON.stringify({ success: false, error: sentence, code: ErrorCode.ValidationFailed, request_id: id });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${id}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export const VERSIONING: VersioningOptions = { type: VersioningType.URI, defaultVersion: '1' };
@@ -45,6 +81,7 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  app.getHttpServer().on('checkExpectation', (request: IncomingMessage) => rawErrorResponse(request.socket, 417));
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -43,7 +43,13 @@ export type DatabaseTarget = { url: string } | { pglite: PGlite };
 /** One configuration for the service, the tests and the MikroORM CLI. */
 export function createOrmConfig(target: DatabaseTarget): Options {
   if ('url' in target) {
-    return definePostgresConfig({ ...shared, clientUrl: target.url, pool: { min: 0, max: 10 } }) as Options;
+    return definePostgresConfig({
+      ...shared,
+      clientUrl: target.url,
+      pool: { min: 0, max: 10 },
+      // A stalled server must turn into a quick 503, never a hanging request.
+      driverOptions: { connectionTimeoutMillis: 2_000, query_timeout: 4_000, keepAlive: true },
+    }) as Options;
   }
   return definePgliteConfig({ ...shared, dbName: 'postgres', driverOptions: { pglite: target.pglite } }) as Options;
 }

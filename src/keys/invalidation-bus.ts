@@ -7,6 +7,8 @@ import { type Invalidation, KeyCache } from './key-cache';
 
 export const INVALIDATION_CHANNEL = 'latchkey_key_changes';
 const RECONNECT_MS = 250;
+/** A stalled server does not close the LISTEN connection: a heartbeat notices it. */
+const HEARTBEAT_MS = 1_000;
 
 /**
  * Tells every instance that keys, accounts or plans changed. The message is sent with
@@ -20,6 +22,7 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
   private client?: Client;
   private stopped = false;
   private retry?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly em: EntityManager,
@@ -37,6 +40,7 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown() {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
     await this.client?.end().catch(() => undefined);
   }
 
@@ -67,12 +71,18 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.get('database', { infer: true }).url });
+    const client = new Client({
+      connectionString: this.config.get('database', { infer: true }).url,
+      connectionTimeoutMillis: 2_000,
+      query_timeout: HEARTBEAT_MS,
+    });
     const lost = (why: string) => {
       if (this.client !== client) return;
       this.client = undefined;
+      clearInterval(this.heartbeat);
       this.cache.setTrusted(false);
       client.removeAllListeners();
+      client.on('error', () => undefined); // a late socket error of the discarded connection
       client.end().catch(() => undefined);
       if (this.stopped) return;
       this.logger.warn(`Key-change channel lost (${why}); authenticating from the database until it is back`);
@@ -92,7 +102,11 @@ export class InvalidationBus implements OnModuleInit, OnApplicationShutdown {
     try {
       await client.connect();
       await client.query(`listen ${INVALIDATION_CHANNEL}`);
-      if (this.client === client) this.cache.setTrusted(true);
+      if (this.client !== client) return;
+      this.cache.setTrusted(true);
+      clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => client.query('select 1').catch((err: Error) => lost(`heartbeat: ${err.message}`)), HEARTBEAT_MS);
+      this.heartbeat.unref();
     } catch (err) {
       lost((err as Error).message);
     }

@@ -40,6 +40,7 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: DEFAULT_MESSAGE[ErrorCode.UnsupportedMediaType],
   FST_ERR_CTP_BODY_TOO_LARGE: DEFAULT_MESSAGE[ErrorCode.PayloadTooLarge],
   FST_ERR_BAD_URL: 'The request URL is not valid.',
+  FST_ERR_MAX_PARAM_LENGTH: 'The request URL is too long.',
 };
 
 /** Failures of a dependency (the database) that must close the door, not open it. */
@@ -47,8 +48,11 @@ function isUnavailable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
   return (
     e?.name === 'ConnectionException' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(e?.code ?? '') ||
-    /Connection terminated|connection timeout|Client has encountered a connection error|PGlite is closed/i.test(e?.message ?? '')
+    // Connection refused/reset/lost, server shutting down or starting, too many clients, statement timeout.
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003', '53300', '57014'].includes(e?.code ?? '') ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|PGlite is closed/i.test(
+      e?.message ?? '',
+    )
   );
 }
 

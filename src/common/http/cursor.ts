@@ -19,7 +19,9 @@ export function decodeCursor(cursor: string): CursorPosition {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
   const [iso, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso);
-  if (extra !== undefined || !id || !/^[a-z]+_[0-9A-Za-z]+$/.test(id) || Number.isNaN(createdAt.getTime())) throw invalid();
+  const year = createdAt.getUTCFullYear();
+  // Only dates this API can have written: also keeps PostgreSQL's range errors out of reach.
+  if (extra !== undefined || !id || !/^[a-z]+_[0-9A-Za-z]+$/.test(id) || Number.isNaN(year) || year < 2000 || year > 9999) throw invalid();
   return { createdAt, id };
 }
 

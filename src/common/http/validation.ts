@@ -11,12 +11,13 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   });
 }
 
-/** Unknown fields are refused, NUL characters too, and every problem is reported per field. */
+/** Unknown fields are refused, and unacceptable input too; every problem is reported per field. */
 class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata) {
-    if (metadata.type !== 'custom' && containsNul(value)) {
+    const problem = metadata.type === 'custom' ? null : unacceptableInput(value);
+    if (problem) {
       throw new DomainException(ErrorCode.ValidationFailed, 'The request is not valid.', [
-        { field: metadata.data ?? metadata.type, message: 'text must not contain NUL characters' },
+        { field: metadata.data ?? metadata.type, message: problem },
       ]);
     }
     return super.transform(value, metadata);
@@ -48,9 +49,25 @@ export function createValidationPipe(): ValidationPipe {
  */
 export const Optional = () => ValidateIf((_object, value) => value !== undefined);
 
-/** True when a string anywhere in `value` holds a NUL character, which PostgreSQL text cannot store. */
-export function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 32 || value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
+/** Deeper input than any endpoint takes; refused before it reaches recursive validators. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * What no endpoint accepts anywhere in its input: nesting deeper than MAX_INPUT_DEPTH, NUL
+ * characters (PostgreSQL text cannot hold them) and lone surrogates (not valid Unicode; jsonb and
+ * the e-mail validator reject them). Walks iteratively, so hostile nesting cannot overflow the stack.
+ */
+export function unacceptableInput(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return 'text must not contain NUL characters';
+      if (!node.isWellFormed()) return 'text must be valid Unicode (no lone surrogates)';
+    } else if (node !== null && typeof node === 'object') {
+      if (depth >= MAX_INPUT_DEPTH) return `input must not be nested more than ${MAX_INPUT_DEPTH} levels deep`;
+      for (const [k, v] of Object.entries(node)) stack.push([k, depth + 1], [v, depth + 1]);
+    }
+  }
+  return null;
 }
