@@ -49,7 +49,7 @@ function isUnavailable(err: unknown): boolean {
   return (
     e?.name === 'ConnectionException' ||
     // Connection refused/reset/lost, server shutting down or starting, too many clients, statement timeout.
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003', '53300', '57014'].includes(e?.code ?? '') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '53300', '57014'].includes(e?.code ?? '') ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|PGlite is closed/i.test(
       e?.message ?? '',
     )
