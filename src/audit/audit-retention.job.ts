@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
 import type { AppConfig } from '../config/configuration';
@@ -12,8 +12,9 @@ const EVERY_SIX_HOURS = 6 * 3600 * 1000;
  * from the oldest remaining event. Its transaction is the only one the append-only trigger lets delete.
  */
 @Injectable()
-export class AuditRetentionJob implements OnApplicationBootstrap {
+export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditRetention');
+  private firstRun?: NodeJS.Timeout;
 
   constructor(
     private readonly orm: MikroORM,
@@ -21,7 +22,11 @@ export class AuditRetentionJob implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap() {
-    setTimeout(() => void this.run(), 10_000).unref();
+    this.firstRun = setTimeout(() => void this.run(), 10_000).unref();
+  }
+
+  onApplicationShutdown() {
+    clearTimeout(this.firstRun);
   }
 
   @Interval(EVERY_SIX_HOURS)
