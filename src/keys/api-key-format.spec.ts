@@ -1,9 +1,10 @@
+import { createSecretKey } from 'node:crypto';
 import fc from 'fast-check';
 import { BASE62_ALPHABET } from '../common/crypto/base62';
 import { ApiKeyFormat } from './api-key-format';
 import { KeyEnvironment } from './api-key.entity';
 
-const format = new ApiKeyFormat('lk', Buffer.alloc(32, 7));
+const format = new ApiKeyFormat('lk', createSecretKey(Buffer.alloc(32, 7)));
 const environments = fc.constantFrom(KeyEnvironment.Live, KeyEnvironment.Test);
 
 describe('ApiKeyFormat', () => {
@@ -41,8 +42,8 @@ describe('ApiKeyFormat', () => {
   it('refuses a key with another environment, prefix or server secret', () => {
     const key = format.generate(KeyEnvironment.Test).key;
     expect(format.parse(key.replace('_test_', '_live_'))).toBeNull();
-    expect(new ApiKeyFormat('sk', Buffer.alloc(32, 7)).parse(key)).toBeNull();
-    expect(new ApiKeyFormat('lk', Buffer.alloc(32, 8)).parse(key)).toBeNull();
+    expect(new ApiKeyFormat('sk', createSecretKey(Buffer.alloc(32, 7))).parse(key)).toBeNull();
+    expect(new ApiKeyFormat('lk', createSecretKey(Buffer.alloc(32, 8))).parse(key)).toBeNull();
   });
 
   it('never accepts arbitrary strings (no throw, no false positive)', () => {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { digestToBase62, randomBase62 } from '../common/crypto/base62';
 import { KeyEnvironment } from './api-key.entity';
 
@@ -26,7 +26,7 @@ export interface ParsedApiKey {
 export class ApiKeyFormat {
   constructor(
     private readonly prefix: string,
-    private readonly checkTagKey: Buffer,
+    private readonly checkTagKey: KeyObject,
   ) {}
 
   generate(environment: KeyEnvironment): ParsedApiKey {

@@ -34,7 +34,8 @@ export class ServiceProcess {
     const clean = Object.fromEntries(
       Object.entries({ ...process.env, ...env, PORT: String(port) }).filter(([k, v]) => v !== undefined && !k.startsWith('JEST')),
     ) as Record<string, string>;
-    const child = spawn(process.execPath, [MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same V8 flag as `npm start`.
+    const child = spawn(process.execPath, ['--max-semi-space-size=4', MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
     return new ServiceProcess(child, `http://127.0.0.1:${port}`);
   }
 

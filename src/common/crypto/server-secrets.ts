@@ -1,4 +1,4 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,12 +7,13 @@ import { join } from 'node:path';
  * audit-chain link can never be confused for one another.
  */
 export class ServerSecrets {
-  readonly checkTagKey: Buffer;
-  readonly keyHashKey: Buffer;
-  readonly auditChainKey: Buffer;
+  readonly checkTagKey: KeyObject;
+  readonly keyHashKey: KeyObject;
+  readonly auditChainKey: KeyObject;
 
   constructor(secret: string) {
-    const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', info, 32));
+    // Key objects, made once: an HMAC over a raw Buffer key converts the key on every call.
+    const derive = (info: string) => createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'latchkey', info, 32)));
     this.checkTagKey = derive('api-key check tag v1');
     this.keyHashKey = derive('api-key hash v1');
     this.auditChainKey = derive('audit chain v1');

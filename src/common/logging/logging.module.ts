@@ -16,27 +16,18 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-/** Structured JSON logs (pino), one line per request with its request id. */
+/** Structured JSON logs (pino) for the whole application; request lines come from setupApp. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({
+        // No per-request middleware (it costs a child logger per request even when nothing is
+        // written): setupApp logs each completed request from Fastify's onResponse hook instead.
+        forRoutes: [],
         pinoHttp: {
           level: config.get('log', { infer: true }).level,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          // Fastify's id (the echoed or generated X-Request-Id), copied onto the raw request by setupApp.
-          genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-          serializers: {
-            req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-              id: req.id,
-              method: req.method,
-              // The path only: a query string may carry what must not be logged.
-              url: req.url?.split('?')[0],
-              ip: req.remoteAddress,
-            }),
-          },
         },
       }),
     }),

@@ -1,6 +1,6 @@
-import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { RawText } from '../http/envelope';
+import type { FastifyReply } from 'fastify';
 import { ApiKeyAuth } from '../openapi/api-docs';
 import { MetricsService } from './metrics.service';
 
@@ -11,11 +11,10 @@ export class MetricsController {
 
   @Get()
   @ApiKeyAuth('admin')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics (operator keys only)' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Prometheus text exposition format', schema: { type: 'string' } })
-  async scrape(): Promise<RawText> {
-    return new RawText(await this.metrics.registry.metrics());
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    void reply.type('text/plain; version=0.0.4; charset=utf-8').send(await this.metrics.registry.metrics());
   }
 }
