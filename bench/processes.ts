@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/utils/service-process';
+
+const ROOT = join(__dirname, '..');
+
+/** Undo steps run last-in first-out at the end of the run, also after a failure or Ctrl-C. */
+export class Cleanup {
+  private readonly steps: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+
+  add(name: string, run: () => Promise<unknown> | unknown): void {
+    this.steps.push({ name, run });
+  }
+
+  async runAll(): Promise<void> {
+    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
+      try {
+        await step.run();
+      } catch (err) {
+        process.stderr.write(`cleanup (${step.name}) failed: ${(err as Error).message}\n`);
+      }
+    }
+  }
+}
+
+/** A child process serving HTTP on loopback: one of the bench's own apps, or a second Latchkey. */
+export class BenchProcess {
+  private readonly output: string[] = [];
+  private readonly exited: Promise<unknown>;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    child.stdout?.on('data', (d) => this.output.length < 200 && this.output.push(String(d)));
+    child.stderr?.on('data', (d) => this.output.length < 200 && this.output.push(String(d)));
+    this.exited = once(child, 'exit');
+  }
+
+  /**
+   * Starts `node [args]` with PORT set; `quiet` sends stdout to /dev/null (a log-heavy child must not
+   * make the bench process, which is also the load generator, read its output).
+   */
+  static async start(name: string, args: string[], env: Record<string, string | undefined>, quiet = false): Promise<BenchProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port) },
+      // The IPC channel lets the bench's own apps exit when the bench dies without cleaning up.
+      stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe', 'ipc'],
+    });
+    const proc = new BenchProcess(name, child, `http://127.0.0.1:${port}`);
+    await proc.ready();
+    return proc;
+  }
+
+  /** A TypeScript app of bench/, run through @swc-node/register. */
+  static app(name: string, file: string, env: Record<string, string | undefined>): Promise<BenchProcess> {
+    return BenchProcess.start(name, ['--require', '@swc-node/register', join(ROOT, 'bench', file)], env);
+  }
+
+  /** Ready when it answers any HTTP request at all (a 401 for /v1/me will do). */
+  private async ready(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) break;
+      try {
+        await fetch(`${this.url}/v1/me`);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    await this.stop();
+    throw new Error(`${this.name} did not start: ${this.output.join('')}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Call from a bench app: exit when the bench that started it goes away. */
+export function exitWithParent(): void {
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** Peak (VmHWM) and current (VmRSS) resident set size of a process, in MB. */
+export function rssMb(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { peak: mb('VmHWM'), now: mb('VmRSS') };
+}
+
+/** Starts a new peak: VmHWM falls back to the current RSS (Linux: `5` to /proc/<pid>/clear_refs). */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One line about the machine, for the top of the report. */
+export function machine(): string {
+  let model = cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
+  } catch {
+    /* not Linux */
+  }
+  return `${cpus().length} cores, ${model}, Node ${process.version}, load average ${loadLine()}`;
+}
+
+export function loadLine(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' ');
+}
