@@ -63,7 +63,7 @@ async function bench(cleanup: Cleanup): Promise<number> {
     cleanup.add('tutorial app', () => tutorial!.stop());
     if (env('BENCH_INFO', 1)) {
       // A second instance on the same database; its log lines go to /dev/null, not through the bench.
-      latchkeyInfo = await BenchProcess.start('latchkey info', [MAIN], { ...serviceEnv, LOG_LEVEL: 'info' }, true);
+      latchkeyInfo = await BenchProcess.start('latchkey info', ['--max-semi-space-size=4', MAIN], { ...serviceEnv, LOG_LEVEL: 'info' }, true);
       cleanup.add('latchkey info', () => latchkeyInfo!.stop());
     }
   } else {
