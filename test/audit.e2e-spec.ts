@@ -41,6 +41,17 @@ describe('audit log and usage (e2e)', () => {
     const page1 = await as(acct.key).get('/v1/audit-events?limit=1').expect(200);
     const page2 = await as(acct.key).get(`/v1/audit-events?limit=1&cursor=${page1.body.next_cursor}`).expect(200);
     expect(page2.body.data[0].seq).toBe(page1.body.data[0].seq - 1);
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const window = (await as(acct.key).get(`/v1/audit-events?since=${since}&limit=100`).expect(200)).body.data.map((e: { id: string }) => e.id);
+    const paged: string[] = [];
+    for (let cursor = ''; ; ) {
+      const res = await as(acct.key).get(`/v1/audit-events?since=${since}&limit=2${cursor}`).expect(200);
+      paged.push(...res.body.data.map((e: { id: string }) => e.id));
+      if (!res.body.next_cursor) break;
+      cursor = `&cursor=${res.body.next_cursor}`;
+    }
+    expect(paged).toEqual(window);
+    await as(acct.key).get(`/v1/audit-events?since=${since}&cursor=${page1.body.next_cursor}`).expect(400);
     const future = await as(acct.key).get(`/v1/audit-events?since=${new Date(Date.now() + 60_000).toISOString()}`).expect(200);
     expect(future.body.data).toEqual([]);
     for (const q of ['action=nope', 'since=yesterday', 'cursor=zzz', "key_id=x'--", 'limit=0']) {

@@ -32,12 +32,24 @@ export class AuditQueryService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * Newest first. A time window is walked by time, from the (account_id, occurred_at) index;
+   * without one, by position in the chain. The cursor carries the last row's position either way.
+   */
   async list(accountId: string, query: AuditListQueryDto): Promise<Paginated<AuditEventDto>> {
     const where = this.where(accountId, query);
-    if (query.cursor) where.seq = { $lt: decodeSeq(query.cursor) };
-    const rows = await this.em.find(AuditEvent, where, { orderBy: { seq: 'desc' }, limit: query.limit + 1 });
+    const byTime = Boolean(query.since || query.until);
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor, byTime);
+      if (after.at) where.$or = [{ occurredAt: { $lt: after.at } }, { occurredAt: after.at, seq: { $lt: after.seq } }];
+      else where.seq = { $lt: after.seq };
+    }
+    const orderBy = byTime ? ({ occurredAt: 'desc', seq: 'desc' } as const) : ({ seq: 'desc' } as const);
+    const rows = await this.em.find(AuditEvent, where, { orderBy, limit: query.limit + 1 });
     const items = rows.slice(0, query.limit);
-    const next = rows.length > query.limit ? Buffer.from(`seq:${items[items.length - 1].seq}`).toString('base64url') : null;
+    const last = items[items.length - 1];
+    const position = last && (byTime ? `at:${last.occurredAt.toISOString()}|${last.seq}` : `seq:${last.seq}`);
+    const next = rows.length > query.limit ? Buffer.from(position).toString('base64url') : null;
     return new Paginated(items.map(AuditEventDto.from), next);
   }
 
@@ -106,9 +118,13 @@ export class AuditQueryService {
   }
 }
 
-function decodeSeq(cursor: string): string {
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(cursor)) throw invalidCursor();
-  const match = /^seq:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+function decodeCursor(cursor: string, byTime: boolean): { seq: string; at?: Date } {
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(cursor)) throw invalidCursor();
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = byTime ? /^at:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|(\d{1,18})$/.exec(text) : /^seq:(\d{1,18})$/.exec(text);
   if (!match) throw invalidCursor();
-  return match[1];
+  if (!byTime) return { seq: match[1] };
+  const at = new Date(match[1]);
+  if (Number.isNaN(at.getTime())) throw invalidCursor();
+  return { seq: match[2], at };
 }

@@ -54,7 +54,8 @@ export class AuditRetentionJob implements OnApplicationBootstrap, OnApplicationS
       await conn.execute("select set_config('latchkey.audit_retention', 'on', true)", [], 'all', ctx);
       await conn.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${accountId}`], 'all', ctx);
       const [boundary] = await conn.execute<{ seq: string; hash: string }[]>(
-        'select seq, hash from audit_events where account_id = ? and occurred_at < ? order by seq desc limit 1',
+        // Found through the (account_id, occurred_at) index: events are appended in time order.
+        'select seq, hash from audit_events where account_id = ? and occurred_at < ? order by occurred_at desc, seq desc limit 1',
         [accountId, cutoff],
         'all',
         ctx,
