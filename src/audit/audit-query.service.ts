@@ -1,6 +1,6 @@
 import { EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
@@ -23,6 +23,11 @@ const invalidCursor = () =>
 
 /** A spreadsheet must never read an audit field as a formula. */
 const defuse = (v: string | null) => (v && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+const csvRow = (d: AuditEventDto) => [
+  d.id, d.seq, d.occurred_at, d.account_id, d.actor.type, d.actor.id, d.action, d.target.type, d.target.id,
+  defuse(d.ip), defuse(d.user_agent), defuse(d.request_id), d.changes ? JSON.stringify(d.changes) : '', d.prev_hash, d.hash,
+];
 
 /** Reading an account's audit log: pages, streamed exports, and the chain check. */
 @Injectable()
@@ -53,19 +58,12 @@ export class AuditQueryService {
     return new Paginated(items.map(AuditEventDto.from), next);
   }
 
-  /** The matching events, oldest first, fetched in batches as the client reads: memory stays flat. */
+  /**
+   * The matching events, oldest first, fetched a batch at a time as the client reads (the stream
+   * waits for the socket), each batch written as one chunk: memory stays flat.
+   */
   export(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): Readable {
-    const events = Readable.from(this.batches(accountId, filter));
-    if (format === 'ndjson') {
-      return events.map((e: AuditEvent) => `${JSON.stringify(AuditEventDto.from(e))}\n`);
-    }
-    return events
-      .map((e: AuditEvent) => {
-        const d = AuditEventDto.from(e);
-        return [d.id, d.seq, d.occurred_at, d.account_id, d.actor.type, d.actor.id, d.action, d.target.type, d.target.id,
-          defuse(d.ip), defuse(d.user_agent), defuse(d.request_id), d.changes ? JSON.stringify(d.changes) : '', d.prev_hash, d.hash];
-      })
-      .pipe(stringify({ header: true, columns: CSV_COLUMNS }));
+    return Readable.from(this.chunks(accountId, filter, format));
   }
 
   /** Walks the chain from its start (or the retention anchor) and reports the first broken link. */
@@ -89,15 +87,23 @@ export class AuditQueryService {
     }
   }
 
-  private async *batches(accountId: string, filter: AuditFilterDto): AsyncGenerator<AuditEvent> {
+  private async *chunks(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): AsyncGenerator<string> {
+    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+    for await (const batch of this.batches(accountId, filter)) {
+      const dtos = batch.map(AuditEventDto.from);
+      yield format === 'ndjson' ? `${dtos.map((d) => JSON.stringify(d)).join('\n')}\n` : stringify(dtos.map(csvRow));
+    }
+  }
+
+  private async *batches(accountId: string, filter: AuditFilterDto): AsyncGenerator<AuditEvent[]> {
     const em = this.em.fork();
     let after = '0';
     for (;;) {
       const where = this.where(accountId, filter);
       where.seq = { $gt: after };
       const rows = await em.find(AuditEvent, where, { orderBy: { seq: 'asc' }, limit: BATCH });
-      yield* rows;
       em.clear();
+      if (rows.length) yield rows;
       if (rows.length < BATCH) return;
       after = rows[rows.length - 1].seq;
     }
