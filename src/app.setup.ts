@@ -1,3 +1,4 @@
+import { MikroORM } from '@mikro-orm/core';
 import { VersioningType, type VersioningOptions } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,6 +14,7 @@ import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/openapi/openapi-document';
 import { MetricsService } from './common/metrics/metrics.service';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
+import { runInRequestContext } from './database/request-context';
 import { KeyUsedEvent } from './keys/events/key-used.event';
 import type { AppConfig } from './config/configuration';
 
@@ -86,10 +88,11 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.getHttpServer().on('checkExpectation', (request: IncomingMessage) => rawErrorResponse(request.socket, 417));
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
+  const orm = app.get(MikroORM);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     reply.header('Cache-Control', 'no-store');
-    done();
+    runInRequestContext(orm.em, done);
   });
   // The documentation routes are served by Swagger straight from Fastify, outside the guards:
   // they get the same anonymous per-IP budget as health checks.

@@ -62,7 +62,7 @@ class MigrateOnStart implements OnModuleInit {
       inject: [DATABASE_TARGET],
       // A hint for the module's typing only: services inject the driver-neutral EntityManager from core.
       driver: PostgreSqlDriver,
-      useFactory: (open: OpenTarget) => ({ ...createOrmConfig(open.target), registerRequestContext: true }),
+      useFactory: (open: OpenTarget) => ({ ...createOrmConfig(open.target), registerRequestContext: false }),
     }),
   ],
   providers: [MigrateOnStart],

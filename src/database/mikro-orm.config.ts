@@ -7,6 +7,7 @@ import { defineConfig as definePostgresConfig } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../migrations';
 import { loadConfig } from '../config/configuration';
 import { openEmbeddedDatabase } from './embedded-database';
+import { requestEntityManager } from './request-context';
 import { Account } from '../accounts/account.entity';
 import { AuditAnchor } from '../audit/audit-anchor.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -34,6 +35,8 @@ const shared = {
   },
   ensureDatabase: false,
   allowGlobalContext: false,
+  // Each request's EntityManager comes from setupApp's hook (forked lazily), not from a middleware.
+  context: requestEntityManager,
   debug: false,
 };
 
