@@ -8,6 +8,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AuthRefusals } from './common/auth/auth-refusals';
+import { refuseForgedKeys } from './common/auth/forged-key.filter';
 import { ErrorCode } from './common/errors/error-code';
 import { envelope } from './common/http/envelope';
 import { toErrorResponse } from './common/errors/error-response';
@@ -16,6 +18,7 @@ import { MetricsService } from './common/metrics/metrics.service';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
 import { runInRequestContext } from './database/request-context';
 import { KeyUsedEvent } from './keys/events/key-used.event';
+import { KeyAuthenticator } from './keys/key-authenticator.service';
 import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
@@ -94,6 +97,7 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
     reply.header('Cache-Control', 'no-store');
     runInRequestContext(orm.em, done);
   });
+  refuseForgedKeys(fastify, app.get(KeyAuthenticator), app.get(AuthRefusals));
   // The documentation routes are served by Swagger straight from Fastify, outside the guards:
   // they get the same anonymous per-IP budget as health checks.
   const limiter = app.get(RequestLimiter);

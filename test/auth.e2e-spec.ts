@@ -104,6 +104,18 @@ describe('authentication (e2e)', () => {
       }
     });
 
+    it('refuses a made-up key on any route before routing, except on the public ones', async () => {
+      const madeUp = `lk_live_${'Z9y8X7w6V5'.repeat(4)}abcdefgh`;
+      // Refused before Nest routes the request: an unknown path is a 401 too, not a 404 to probe with.
+      const unknown = await t.http.get('/v1/no-such-endpoint').set('X-API-Key', madeUp).set('X-Request-Id', 'early').expect(401);
+      expect(unknown.body).toEqual(invalidBody('early'));
+      expect(unknown.headers['x-request-id']).toBe('early');
+      expect(unknown.headers['cache-control']).toBe('no-store');
+      await t.http.post('/v1/api-keys').set('Authorization', `Bearer ${madeUp}`).send({ name: 'x' }).expect(401);
+      // Routes that need no key ignore whatever key they are sent.
+      await t.http.get('/health/live').set('X-API-Key', madeUp).expect(200);
+    });
+
     it('gives unknown (well-formed, right check tag) and deleted keys the same bytes as a bad check tag', async () => {
       const acct = await createAccount(t.http, t.operatorKey);
       const badTag = acct.key.slice(0, -1) + (acct.key.endsWith('A') ? 'B' : 'A');

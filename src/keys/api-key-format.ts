@@ -34,16 +34,26 @@ export class ApiKeyFormat {
     return this.describe(head + this.tag(head), environment);
   }
 
+  /** Shape and prefix only, without the check tag: cheap enough to run before anything else. */
+  hasShape(candidate: string): boolean {
+    return this.match(candidate) !== null;
+  }
+
   /** The parsed key when its shape, prefix and check tag are all right; otherwise null. */
   parse(candidate: string): ParsedApiKey | null {
-    if (candidate.length > MAX_KEY_LENGTH) return null;
-    const match = SHAPE.exec(candidate);
-    if (!match || match[1] !== this.prefix) return null;
+    const match = this.match(candidate);
+    if (!match) return null;
     const head = candidate.slice(0, -TAG_LENGTH);
     const expected = Buffer.from(this.tag(head));
     const given = Buffer.from(candidate.slice(-TAG_LENGTH));
     if (!timingSafeEqual(expected, given)) return null;
     return this.describe(candidate, match[2] as KeyEnvironment);
+  }
+
+  private match(candidate: string): RegExpExecArray | null {
+    if (candidate.length > MAX_KEY_LENGTH) return null;
+    const match = SHAPE.exec(candidate);
+    return match && match[1] === this.prefix ? match : null;
   }
 
   private tag(head: string): string {

@@ -1,32 +1,25 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { AccountStatus } from '../accounts/account.entity';
+import type { Principal } from '../common/auth/principal';
 import type { KeyEnvironment } from './api-key.entity';
 import { IpAllowList, ReferrerAllowList } from './key-restrictions';
 
-/** Everything authentication needs about a key, its account and plan, in one cacheable object. */
+/**
+ * Everything authentication needs about a key, its account and plan, in one cacheable object. The
+ * principal a request gets is built once here, when the record is loaded, and shared by every
+ * request the record serves (nothing changes a principal).
+ */
 export interface AuthRecord {
-  keyId: string;
-  keyName: string;
-  environment: KeyEnvironment;
-  scopes: string[];
+  principal: Readonly<Principal>;
   active: boolean;
   expiresAt: Date | null;
   revokedAt: Date | null;
   secretHash: string;
   graceSecretHash: string | null;
   graceExpiresAt: Date | null;
-  ips: IpAllowList;
-  referrers: ReferrerAllowList;
-  accountId: string;
-  accountName: string;
-  accountEmail: string;
   accountSuspended: boolean;
-  isOperator: boolean;
-  planSlug: string;
   planName: string;
   apiAccess: boolean;
-  rateLimitPerMinute: number;
-  rateLimitPerHour: number;
 }
 
 interface Row {
@@ -72,27 +65,29 @@ export async function loadAuthRecord(em: EntityManager, hash: string): Promise<A
   const [row] = await em.getConnection().execute<Row[]>(LOOKUP, [hash, hash]);
   if (!row) return null;
   return {
-    keyId: row.key_id,
-    keyName: row.key_name,
-    environment: row.environment,
-    scopes: row.scopes,
+    principal: {
+      keyId: row.key_id,
+      keyName: row.key_name,
+      environment: row.environment,
+      scopes: row.scopes,
+      accountId: row.account_id,
+      accountName: row.account_name,
+      accountEmail: row.account_email,
+      isOperator: row.is_operator,
+      planSlug: row.plan_slug,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      rateLimitPerHour: row.rate_limit_per_hour,
+      ips: new IpAllowList(row.allowed_ips),
+      referrers: new ReferrerAllowList(row.allowed_referrers),
+    },
     active: row.active,
     expiresAt: date(row.expires_at),
     revokedAt: date(row.revoked_at),
     secretHash: row.secret_hash,
     graceSecretHash: row.grace_secret_hash,
     graceExpiresAt: date(row.grace_expires_at),
-    ips: new IpAllowList(row.allowed_ips),
-    referrers: new ReferrerAllowList(row.allowed_referrers),
-    accountId: row.account_id,
-    accountName: row.account_name,
-    accountEmail: row.account_email,
     accountSuspended: row.account_status === AccountStatus.Suspended,
-    isOperator: row.is_operator,
-    planSlug: row.plan_slug,
     planName: row.plan_name,
     apiAccess: row.api_access,
-    rateLimitPerMinute: row.rate_limit_per_minute,
-    rateLimitPerHour: row.rate_limit_per_hour,
   };
 }

@@ -16,7 +16,7 @@ export type AuthFailure = {
   keyId?: string;
   environment?: KeyEnvironment;
 };
-export type AuthOutcome = { ok: true; principal: Principal } | AuthFailure;
+export type AuthOutcome = { ok: true; principal: Readonly<Principal> } | AuthFailure;
 
 /** Unknown, deleted and bad-check-tag keys must be indistinguishable: one outcome for all three. */
 export const INVALID_KEY: AuthFailure = Object.freeze({ ok: false, code: ErrorCode.Unauthorized, message: 'API key is invalid' });
@@ -29,8 +29,8 @@ export interface ClientContext {
 }
 
 /**
- * Decides whether a presented key may act, and as whom: check tag first (no database), then the
- * cache of verified keys, then one indexed lookup.
+ * Decides whether a presented key may act, and as whom: the cache of verified keys first, then
+ * the check tag (no database), then one indexed lookup.
  */
 @Injectable()
 export class KeyAuthenticator {
@@ -42,17 +42,24 @@ export class KeyAuthenticator {
   ) {}
 
   async authenticate(presented: string, now = new Date()): Promise<AuthOutcome> {
-    const parsed = this.format.parse(presented);
-    if (!parsed) return INVALID_KEY;
-    const hash = this.hasher.hash(parsed.key);
+    if (!this.format.hasShape(presented)) return INVALID_KEY;
+    const hash = this.hasher.hash(presented);
     let record = this.cache.get(hash);
     if (!record) {
+      // A key that is not cached must carry a right check tag before it costs a database query;
+      // a cached one had it when it was cached.
+      if (!this.format.parse(presented)) return INVALID_KEY;
       const generation = this.cache.begin();
       record = (await loadAuthRecord(this.em.fork(), hash)) ?? undefined;
       if (!record) return INVALID_KEY;
       this.cache.set(hash, record, generation);
     }
     return this.evaluate(record, hash, now);
+  }
+
+  /** Whether a key is refused on its face (shape, prefix, check tag): no cache or database is needed to say so. */
+  isForged(presented: string): boolean {
+    return this.format.parse(presented) === null;
   }
 
   /** The key's IP and referrer restrictions against where the request comes from. */
@@ -65,40 +72,21 @@ export class KeyAuthenticator {
   }
 
   private evaluate(record: AuthRecord, hash: string, now: Date): AuthOutcome {
-    const current = this.hasher.same(record.secretHash, hash);
-    const inGrace =
-      !current &&
-      record.graceSecretHash !== null &&
-      this.hasher.same(record.graceSecretHash, hash) &&
-      record.graceExpiresAt !== null &&
-      record.graceExpiresAt > now;
+    // The record was found by this very hash (cache key or index lookup), so a plain comparison only
+    // tells the current secret from the one in its grace period; it guards nothing secret.
+    const current = record.secretHash === hash;
+    const inGrace = !current && record.graceSecretHash === hash && record.graceExpiresAt !== null && record.graceExpiresAt > now;
     if (!current && !inGrace) return INVALID_KEY;
-    const who = { accountId: record.accountId, keyId: record.keyId, environment: record.environment };
+    const { principal } = record;
+    const who = { accountId: principal.accountId, keyId: principal.keyId, environment: principal.environment };
     if (record.revokedAt) return { ok: false, code: ErrorCode.ApiKeyRevoked, ...who };
     if (record.expiresAt && record.expiresAt <= now) return { ok: false, code: ErrorCode.ApiKeyExpired, ...who };
     if (!record.active) return { ok: false, code: ErrorCode.ApiKeyInactive, ...who };
     if (record.accountSuspended) return { ok: false, code: ErrorCode.AccountSuspended, ...who };
     // The operator's own keys never lose API access through a plan: they are how plans get fixed.
-    if (!record.apiAccess && !record.isOperator) {
+    if (!record.apiAccess && !principal.isOperator) {
       return { ok: false, code: ErrorCode.Forbidden, message: `API access is not available on the ${record.planName} plan. Upgrade to Pro.`, ...who };
     }
-    return {
-      ok: true,
-      principal: {
-        keyId: record.keyId,
-        keyName: record.keyName,
-        environment: record.environment,
-        scopes: record.scopes,
-        accountId: record.accountId,
-        accountName: record.accountName,
-        accountEmail: record.accountEmail,
-        isOperator: record.isOperator,
-        planSlug: record.planSlug,
-        rateLimitPerMinute: record.rateLimitPerMinute,
-        rateLimitPerHour: record.rateLimitPerHour,
-        ips: record.ips,
-        referrers: record.referrers,
-      },
-    };
+    return { ok: true, principal };
   }
 }

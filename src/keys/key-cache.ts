@@ -16,7 +16,7 @@ export class KeyCache {
     max: 50_000,
     // A safety net only: correctness comes from invalidation, not from expiry.
     ttl: 5 * 60_000,
-    dispose: (record, hash) => this.forgetHash(record.keyId, hash),
+    dispose: (record, hash) => this.forgetHash(record.principal.keyId, hash),
   });
   private readonly hashesByKey = new Map<string, Set<string>>();
   private generation = 0;
@@ -40,8 +40,8 @@ export class KeyCache {
   set(hash: string, record: AuthRecord, generation: number): void {
     if (!this.trusted || generation !== this.generation) return;
     this.entries.set(hash, record);
-    let hashes = this.hashesByKey.get(record.keyId);
-    if (!hashes) this.hashesByKey.set(record.keyId, (hashes = new Set()));
+    let hashes = this.hashesByKey.get(record.principal.keyId);
+    if (!hashes) this.hashesByKey.set(record.principal.keyId, (hashes = new Set()));
     hashes.add(hash);
   }
 

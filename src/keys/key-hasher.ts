@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ServerSecrets } from '../common/crypto/server-secrets';
 
 /** Keys are stored only as HMAC-SHA-256 under a server secret, never in a form that can be reversed. */
@@ -9,12 +9,5 @@ export class KeyHasher {
 
   hash(key: string): string {
     return createHmac('sha256', this.secrets.keyHashKey).update(key).digest('hex');
-  }
-
-  /** Constant-time comparison of two hex hashes. */
-  same(a: string, b: string): boolean {
-    const x = Buffer.from(a, 'hex');
-    const y = Buffer.from(b, 'hex');
-    return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
   }
 }

@@ -1,13 +1,11 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AuthFailedEvent } from '../../keys/events/auth-failed.event';
+import { CachedReflector } from '../http/cached-reflector';
 import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
 import { DomainException } from '../errors/domain.exception';
-import { ERROR_STATUS, ErrorCode } from '../errors/error-code';
-import { RequestLimiter } from '../rate-limit/request-limiter';
+import { ERROR_STATUS } from '../errors/error-code';
+import { AuthRefusals, invalidKey, missingKey } from './auth-refusals';
 import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
 import type { Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -15,8 +13,6 @@ import { IS_PUBLIC } from './public.decorator';
 const REFUSED = Symbol('refused key');
 type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
 
-const missing = () => new DomainException(ErrorCode.Unauthorized, 'API key is missing');
-const invalid = () => new DomainException(ErrorCode.Unauthorized, 'API key is invalid');
 
 /** Query parameters that would carry a key; keys in URLs leak into logs and are never accepted. */
 const KEY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'key', 'access_token', 'token']);
@@ -30,10 +26,9 @@ const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
 @Injectable()
 export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]) {
   constructor(
-    private readonly reflector: Reflector,
+    private readonly reflector: CachedReflector,
     private readonly authenticator: KeyAuthenticator,
-    private readonly events: EventEmitter2,
-    private readonly limiter: RequestLimiter,
+    private readonly refusals: AuthRefusals,
   ) {
     super();
   }
@@ -48,12 +43,7 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
       if (refused) throw new DomainException(refused.code);
     } catch (err) {
       if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) {
-        const failure = (request as Refused)[REFUSED];
-        this.events.emit(
-          AuthFailedEvent.eventName,
-          new AuthFailedEvent(err.code, request.ip ?? null, failure?.accountId ?? null, failure?.keyId ?? null, new Date()),
-        );
-        throw (await this.limiter.countRefusal(request.ip, err.code)) ?? err;
+        throw await this.refusals.refuse(err, request.ip, (request as Refused)[REFUSED]);
       }
       throw err;
     }
@@ -62,7 +52,7 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
 
   override handleRequest<T = Principal>(err: unknown, outcome: AuthOutcome | false, _info: unknown, context: ExecutionContext): T {
     if (err) throw err;
-    if (!outcome) throw missing();
+    if (!outcome) throw missingKey();
     if (!outcome.ok) {
       (context.switchToHttp().getRequest() as Refused)[REFUSED] = outcome;
       throw new DomainException(outcome.code, outcome.message);
@@ -80,15 +70,15 @@ function refuseAmbiguousCredentials(request: FastifyRequest): void {
     if (name === 'x-api-key') apiKeyHeaders++;
     else if (name === 'authorization') authorizationHeaders++;
   }
-  if (apiKeyHeaders > 1 || authorizationHeaders > 1) throw invalid();
+  if (apiKeyHeaders > 1 || authorizationHeaders > 1) throw invalidKey();
   if (apiKeyHeaders && authorizationHeaders) {
     const fromBearer = bearerToken(String(request.headers.authorization));
-    if (fromBearer !== request.headers['x-api-key']) throw invalid();
+    if (fromBearer !== request.headers['x-api-key']) throw invalidKey();
   }
   const query = request.query;
   if (query && typeof query === 'object') {
     for (const [name, value] of Object.entries(query)) {
-      if (KEY_PARAMS.has(name.toLowerCase()) || (typeof value === 'string' && KEY_SHAPE.test(value))) throw invalid();
+      if (KEY_PARAMS.has(name.toLowerCase()) || (typeof value === 'string' && KEY_SHAPE.test(value))) throw invalidKey();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { CachedReflector } from '../http/cached-reflector';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
 import { holdsScope, REQUIRED_SCOPE, type Scope } from './scopes';
@@ -8,7 +8,7 @@ import { holdsScope, REQUIRED_SCOPE, type Scope } from './scopes';
 /** Last of the global guards: the route's scope. After the throttler, so a 403 is counted and carries rate-limit headers. */
 @Injectable()
 export class ScopeGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly reflector: CachedReflector) {}
 
   canActivate(context: ExecutionContext): boolean {
     const principal = context.switchToHttp().getRequest<FastifyRequest>().user;

@@ -68,9 +68,21 @@ export class MetricsService {
     });
   }
 
+  /** The series of each route, method and status, looked up by label values once (routes and statuses are few). */
+  private readonly series = new Map<string, { requests: Counter.Internal; latency: Histogram.Internal<string> }>();
+
   observe(route: string, method: string, status: number, seconds: number): void {
-    this.requests.inc({ route, method, status: String(status) });
-    this.latency.observe({ route, method, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+    const id = `${method} ${status} ${route}`;
+    let series = this.series.get(id);
+    if (!series) {
+      series = {
+        requests: this.requests.labels(route, method, String(status)),
+        latency: this.latency.labels(route, method, `${Math.floor(status / 100)}xx`),
+      };
+      this.series.set(id, series);
+    }
+    series.requests.inc();
+    series.latency.observe(seconds);
   }
 
   rateLimitRejection(budget: 'plan' | 'invalid_key' | 'anonymous'): void {

@@ -1,6 +1,9 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
-import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerRequest, type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { CachedReflector } from '../http/cached-reflector';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
@@ -17,7 +20,14 @@ type Counted = FastifyRequest & { [WINDOWS]?: WindowState[] };
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
-  @Inject(MetricsService) private readonly metrics!: MetricsService;
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: CachedReflector,
+    private readonly metrics: MetricsService,
+  ) {
+    super(options, storage, reflector);
+  }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);

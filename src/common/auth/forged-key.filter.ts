@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { KeyAuthenticator } from '../../keys/key-authenticator.service';
+import { toErrorResponse } from '../errors/error-response';
+import { bearerToken } from './api-key.strategies';
+import { type AuthRefusals, invalidKey } from './auth-refusals';
+
+/** Routes that need no key (health, documentation): what they are sent is never judged. */
+export const PUBLIC_PATHS = /^\/(health|docs|openapi\.(json|yaml))(\/|$|\?)/;
+
+/** The one key a request presents, as the API-key guard's strategies would read it. */
+function presentedKey(request: FastifyRequest): string | null {
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) return apiKey;
+  const authorization = request.headers.authorization;
+  return typeof authorization === 'string' ? bearerToken(authorization) : null;
+}
+
+/**
+ * Keys refused on their face (wrong shape or prefix, or a check tag that does not match: mistyped,
+ * made up, or from another deployment) are answered in Fastify's onRequest hook, before Nest routes
+ * the request. A flood of made-up keys then costs an HMAC and a counter per request, not the guard
+ * pipeline, so valid traffic keeps its capacity. The answer is the guard's own (an `auth.failed`
+ * event, the per-IP budget, 401 then 429); every other decision stays with the guard.
+ */
+export function refuseForgedKeys(fastify: FastifyInstance, authenticator: KeyAuthenticator, refusals: AuthRefusals): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const key = presentedKey(request);
+    if (key === null || PUBLIC_PATHS.test(request.url) || !authenticator.isForged(key)) return done();
+    void refusals.refuse(invalidKey(), request.ip).then((answer) => {
+      const { status, headers, body } = toErrorResponse(answer, String(request.id));
+      void reply.status(status).headers(headers).send(body);
+    });
+  });
+}
