@@ -19,5 +19,8 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# A small young generation: short GC pauses and a resident size near the live heap.
-CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]
+# The flags of `npm start`: a small young generation (short GC pauses); no allocation-site
+# pretenuring (V8 otherwise starts allocating some per-request objects straight into the old
+# generation: ~160 KB of old garbage per young collection, measured with --trace-gc-nvp); and a
+# bounded old generation, so the resident size stays near the live heap.
+CMD ["node", "--max-semi-space-size=4", "--no-allocation-site-pretenuring", "--max-old-space-size=160", "dist/src/main.js"]

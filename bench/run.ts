@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../test/utils/test-database';
-import { ServiceProcess } from '../test/utils/service-process';
+import { ServiceProcess, START_FLAGS } from '../test/utils/service-process';
 import { failures } from './load';
 import { BenchProcess, Cleanup, loadLine, machine, resetPeakRss, rssMb } from './processes';
 import { type Row, summaryLine, table } from './report';
@@ -63,7 +63,7 @@ async function bench(cleanup: Cleanup): Promise<number> {
     cleanup.add('tutorial app', () => tutorial!.stop());
     if (env('BENCH_INFO', 1)) {
       // A second instance on the same database; its log lines go to /dev/null, not through the bench.
-      latchkeyInfo = await BenchProcess.start('latchkey info', ['--max-semi-space-size=4', MAIN], { ...serviceEnv, LOG_LEVEL: 'info' }, true);
+      latchkeyInfo = await BenchProcess.start('latchkey info', [...START_FLAGS, MAIN], { ...serviceEnv, LOG_LEVEL: 'info' }, true);
       cleanup.add('latchkey info', () => latchkeyInfo!.stop());
     }
   } else {

@@ -126,7 +126,7 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
       log[reply.statusCode >= 500 ? 'error' : 'info'](line, 'request completed');
     }
     const key = request.user;
-    if (key) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, new Date(), reply.statusCode));
+    if (key) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, Date.now(), reply.statusCode));
     done();
   });
   const document = buildOpenApiDocument(app);

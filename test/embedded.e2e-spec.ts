@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceProcess } from './utils/service-process';
+import { ServiceProcess, START_FLAGS } from './utils/service-process';
 
 /**
  * `npm start` with nothing configured: the built service on the embedded database in DATA_DIR.
@@ -16,6 +16,12 @@ describe('embedded database and first start (e2e, spawned service)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-embedded-'));
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('is spawned with the V8 flags of npm start, which the Dockerfile runs with too', () => {
+    expect(START_FLAGS).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/)]));
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'))![1];
+    expect(JSON.parse(cmd)).toEqual(['node', ...START_FLAGS, 'dist/src/main.js']);
+  });
 
   it('starts, writes the operator key (0600, never logged), refuses a second process, and keeps data across restarts', async () => {
     const first = await ServiceProcess.start(env());

@@ -50,7 +50,8 @@ export class KeyAuthenticator {
       // a cached one had it when it was cached.
       if (!this.format.parse(presented)) return INVALID_KEY;
       const generation = this.cache.begin();
-      record = (await loadAuthRecord(this.em.fork(), hash)) ?? undefined;
+      // One raw query on the connection: no EntityManager (and no fork) is needed for it.
+      record = (await loadAuthRecord(this.em, hash)) ?? undefined;
       if (!record) return INVALID_KEY;
       this.cache.set(hash, record, generation);
     }

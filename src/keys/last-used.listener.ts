@@ -5,7 +5,7 @@ import { PeriodicFlusher } from '../common/events/periodic-flusher';
 import { KeyUsedEvent } from './events/key-used.event';
 
 export const LAST_USED_FLUSH_MS = 2_000;
-type Uses = Map<string, { at: Date; ip: string | null }>;
+type Uses = Map<string, { at: number; ip: string | null }>;
 
 /**
  * Keeps the newest use of each key in memory and writes them all in one UPDATE every couple of
@@ -23,7 +23,12 @@ export class LastUsedListener extends PeriodicFlusher<Uses> {
   record(event: KeyUsedEvent): void {
     this.noteWork();
     const seen = this.pending.get(event.keyId);
-    if (!seen || seen.at < event.at) this.pending.set(event.keyId, { at: event.at, ip: event.ip });
+    if (!seen) this.pending.set(event.keyId, { at: event.at, ip: event.ip });
+    else if (seen.at < event.at) {
+      // Updated in place: a new object per request would outlive the young generation and pile up as old garbage.
+      seen.at = event.at;
+      seen.ip = event.ip;
+    }
   }
 
   protected take(): Uses | null {
@@ -43,7 +48,7 @@ export class LastUsedListener extends PeriodicFlusher<Uses> {
       `update api_keys as k set last_used_at = v.at, last_used_ip = v.ip
          from (values ${rows.map(() => '(?, ?::timestamptz, ?)').join(', ')}) as v(id, at, ip)
         where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)`,
-      rows.flatMap(([id, use]) => [id, use.at.toISOString(), use.ip]),
+      rows.flatMap(([id, use]) => [id, new Date(use.at).toISOString(), use.ip]),
     );
   }
 }

@@ -27,10 +27,10 @@ export class UsageListener extends PeriodicFlusher<Tally> {
   @OnEvent(KeyUsedEvent.eventName)
   record(event: KeyUsedEvent): void {
     this.noteWork();
-    const hour = new Date(Math.floor(event.at.getTime() / 3_600_000) * 3_600_000);
-    const id = `${event.keyId}|${hour.getTime()}`;
+    const hour = Math.floor(event.at / 3_600_000) * 3_600_000;
+    const id = `${event.keyId}|${hour}`;
     let counts = this.pending.get(id);
-    if (!counts) this.pending.set(id, (counts = { keyId: event.keyId, accountId: event.accountId, hour, c2: 0, c4: 0, c5: 0 }));
+    if (!counts) this.pending.set(id, (counts = { keyId: event.keyId, accountId: event.accountId, hour: new Date(hour), c2: 0, c4: 0, c5: 0 }));
     if (event.statusCode >= 500) counts.c5++;
     else if (event.statusCode >= 400) counts.c4++;
     else counts.c2++;

@@ -43,7 +43,7 @@ export class VerificationService {
     const clientRefusal = this.authenticator.checkClient(principal, { ip: input.ip ?? null, origin: input.origin ?? null, referer: null });
     const base = { account_id: principal.accountId, key_id: principal.keyId, environment: principal.environment, scopes: principal.scopes };
     if (clientRefusal) return { ...base, valid: false, code: clientRefusal.code };
-    this.events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(principal.keyId, principal.accountId, input.ip ?? null, new Date(), 200));
+    this.events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(principal.keyId, principal.accountId, input.ip ?? null, Date.now(), 200));
     return { ...base, valid: true, code: null };
   }
 }

@@ -1,9 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+/** The V8 flags `npm start` gives the service (package.json is the one place they are written). */
+export const START_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const flags = / node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(start);
+  if (!flags) throw new Error(`cannot read the node flags from the start script: ${start}`);
+  return flags[1].trim().split(/\s+/).filter(Boolean);
+})();
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -34,8 +44,7 @@ export class ServiceProcess {
     const clean = Object.fromEntries(
       Object.entries({ ...process.env, ...env, PORT: String(port) }).filter(([k, v]) => v !== undefined && !k.startsWith('JEST')),
     ) as Record<string, string>;
-    // The same V8 flag as `npm start`.
-    const child = spawn(process.execPath, ['--max-semi-space-size=4', MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...START_FLAGS, MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
     return new ServiceProcess(child, `http://127.0.0.1:${port}`);
   }
 

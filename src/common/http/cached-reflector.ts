@@ -1,25 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
 const NONE = Symbol('no metadata');
 
 /**
- * Route metadata is fixed once the application has booted, so each (key, handler or class) is
- * read from reflect-metadata once. The global guards ask on every request (the throttler alone
- * asks a dozen times), which otherwise walks prototype chains each time.
+ * Route metadata is fixed once the application has booted, so each (key, handler, class) is read
+ * from reflect-metadata once. The global guards ask on every request (the throttler alone asks a
+ * dozen times), which otherwise walks prototype chains each time.
  */
 @Injectable()
 export class CachedReflector extends Reflector {
-  private readonly memo = new Map<unknown, WeakMap<object, unknown>>();
+  private readonly memo = new Map<unknown, Map<unknown, Map<unknown, unknown>>>();
 
-  override get(metadataKey: any, target: object): any {
-    let byTarget = this.memo.get(metadataKey);
-    if (!byTarget) this.memo.set(metadataKey, (byTarget = new WeakMap()));
-    let value = byTarget.get(target);
+  override getAllAndOverride<T = any>(metadataKey: any, targets: (Type<any> | Function)[]): T {
+    if (targets.length !== 2) return super.getAllAndOverride(metadataKey, targets);
+    const [handler, owner] = targets;
+    let byOwner = this.memo.get(handler);
+    if (!byOwner) this.memo.set(handler, (byOwner = new Map()));
+    let byKey = byOwner.get(owner);
+    if (!byKey) byOwner.set(owner, (byKey = new Map()));
+    let value = byKey.get(metadataKey);
     if (value === undefined) {
-      value = super.get(metadataKey, target as never) ?? NONE;
-      byTarget.set(target, value);
+      value = super.getAllAndOverride(metadataKey, targets) ?? NONE;
+      byKey.set(metadataKey, value);
     }
-    return value === NONE ? undefined : value;
+    return (value === NONE ? undefined : value) as T;
   }
 }

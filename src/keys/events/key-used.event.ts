@@ -10,7 +10,8 @@ export class KeyUsedEvent {
     readonly keyId: string,
     readonly accountId: string,
     readonly ip: string | null,
-    readonly at: Date,
+    /** When, in epoch milliseconds (a number: listeners keep it for seconds, and it must not cost a retained object per request). */
+    readonly at: number,
     readonly statusCode: number,
   ) {}
 }
