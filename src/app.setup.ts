@@ -23,6 +23,7 @@ import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+const DOCS_PATHS = /^\/(docs|openapi\.(json|yaml))(\/|$|\?)/;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A request id that looks like an API key is never echoed, logged or stored. */
 const KEY_LIKE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{16,}/;
@@ -91,24 +92,26 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.getHttpServer().on('checkExpectation', (request: IncomingMessage) => rawErrorResponse(request.socket, 417));
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
-  const orm = app.get(MikroORM);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     reply.header('Cache-Control', 'no-store');
-    runInRequestContext(orm.em, done);
+    done();
   });
+  // Before anything else costs the request: a made-up key is answered here, without a request context.
   refuseForgedKeys(fastify, app.get(KeyAuthenticator), app.get(AuthRefusals));
+  const orm = app.get(MikroORM);
+  fastify.addHook('onRequest', (_request, _reply, done) => runInRequestContext(orm.em, done));
   // The documentation routes are served by Swagger straight from Fastify, outside the guards:
   // they get the same anonymous per-IP budget as health checks.
   const limiter = app.get(RequestLimiter);
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!/^\/(docs|openapi\.(json|yaml))(\/|$|\?)/.test(request.url)) return;
-    const { headers, refusal } = await limiter.countAnonymous(request.ip);
-    void reply.headers(headers);
-    if (refusal) {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!DOCS_PATHS.test(request.url)) return done();
+    limiter.countAnonymous(request.ip).then(({ headers, refusal }) => {
+      void reply.headers(headers);
+      if (!refusal) return done();
       const error = toErrorResponse(refusal, String(request.id));
-      return reply.status(error.status).headers(error.headers).send(error.body);
-    }
+      void reply.status(error.status).headers(error.headers).send(error.body);
+    }, done);
   });
   // Every response is measured; one to a request a key authenticated is a use of that key (last used, usage).
   const events = app.get(EventEmitter2);
