@@ -35,7 +35,9 @@ declare module 'autocannon' {
       non2xx: number;
       '2xx': number;
       statusCodeStats: Record<string, { count: number }>;
-      requests: Histogram & { sent: number };
+      requests: Omit<Histogram, 'total'> & { sent: number; total?: number };
+      /** In a worker thread autocannon reports the completed requests here instead of in requests.total. */
+      totalCompletedRequests?: number;
       latency: Histogram;
     }
     /** Emits 'response' (client, statusCode, bytes, responseTimeMs) per response; `then` gives the result. */

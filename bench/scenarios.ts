@@ -1,4 +1,4 @@
-import { type Contender, junkKeys, type Load, measure, median, paced, percentile, sideBySide } from './load';
+import { type Contender, junkKeys, type Load, measure, measureInWorker, median, paced, percentile, sideBySide } from './load';
 import { ms, num, type Row, rps } from './report';
 
 export interface Setup {
@@ -153,7 +153,7 @@ export async function flood(s: Setup, junkRate = 5000) {
   const junkCodes: Record<string, number> = {};
   for (let round = 1; round <= s.rounds; round++) {
     alone.push((await measure(`flood round ${round}, alone`, s.latchkey.url, valid)).rps);
-    const [v, j] = await Promise.all([measure(`flood round ${round}, flooded`, s.latchkey.url, valid), measure('junk', s.latchkey.url, junk)]);
+    const [v, j] = await Promise.all([measure(`flood round ${round}, flooded`, s.latchkey.url, valid), measureInWorker('junk', s.latchkey.url, junk)]);
     flooded.push(v.rps);
     junkRps.push(j.rps);
     for (const [code, n] of Object.entries(j.statusCodes)) junkCodes[code] = (junkCodes[code] ?? 0) + n;
