@@ -29,6 +29,6 @@ export function refuseForgedKeys(fastify: FastifyInstance, authenticator: KeyAut
     void refusals.refuse(invalidKey(), request.ip).then((answer) => {
       const { status, headers, body } = toErrorResponse(answer, String(request.id));
       void reply.status(status).headers(headers).send(body);
-    });
+    }, done);
   });
 }
