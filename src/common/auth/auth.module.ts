@@ -11,6 +11,6 @@ import { BearerApiKeyStrategy, XApiKeyStrategy } from './api-key.strategies';
 @Module({
   imports: [PassportModule.register({ session: false }), KeysModule, RateLimitModule],
   providers: [CachedReflector, AuthRefusals, XApiKeyStrategy, BearerApiKeyStrategy, ApiKeyGuard, ScopeGuard],
-  exports: [CachedReflector, AuthRefusals, ApiKeyGuard, ScopeGuard, RateLimitModule, KeysModule],
+  exports: [CachedReflector, AuthRefusals, ApiKeyGuard, ScopeGuard, RateLimitModule],
 })
 export class AuthModule {}
