@@ -64,12 +64,13 @@ const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 export async function loadAuthRecord(em: EntityManager, hash: string): Promise<AuthRecord | null> {
   const [row] = await em.getConnection().execute<Row[]>(LOOKUP, [hash, hash]);
   if (!row) return null;
+  // Frozen, because every request the cached record serves shares it: a mutation would leak across requests.
   return {
-    principal: {
+    principal: Object.freeze({
       keyId: row.key_id,
       keyName: row.key_name,
       environment: row.environment,
-      scopes: row.scopes,
+      scopes: Object.freeze(row.scopes) as string[],
       accountId: row.account_id,
       accountName: row.account_name,
       accountEmail: row.account_email,
@@ -79,7 +80,7 @@ export async function loadAuthRecord(em: EntityManager, hash: string): Promise<A
       rateLimitPerHour: row.rate_limit_per_hour,
       ips: new IpAllowList(row.allowed_ips),
       referrers: new ReferrerAllowList(row.allowed_referrers),
-    },
+    }),
     active: row.active,
     expiresAt: date(row.expires_at),
     revokedAt: date(row.revoked_at),

@@ -21,7 +21,8 @@ export class CachedReflector extends Reflector {
     if (!byKey) byOwner.set(owner, (byKey = new Map()));
     let value = byKey.get(metadataKey);
     if (value === undefined) {
-      value = super.getAllAndOverride(metadataKey, targets) ?? NONE;
+      value = super.getAllAndOverride(metadataKey, targets);
+      if (value === undefined) value = NONE;
       byKey.set(metadataKey, value);
     }
     return (value === NONE ? undefined : value) as T;
