@@ -6,7 +6,7 @@ import { Account } from './accounts/account.entity';
 import { AppModule } from './app.module';
 import type { RequestActor } from './common/auth/principal';
 import { ADMIN_SCOPE, ALL_CUSTOMER_SCOPES } from './common/auth/scopes';
-import { KeyEnvironment } from './keys/api-key.entity';
+import { KeyEnvironment } from './common/auth/environment';
 import { KeyIssuer } from './keys/key-issuer.service';
 
 const USAGE = 'usage: npm run cli -- operator-key create [--name "Ops laptop"]';

@@ -10,7 +10,7 @@ import { ADMIN_SCOPE, ALL_CUSTOMER_SCOPES } from '../common/auth/scopes';
 import { newId } from '../common/crypto/base62';
 import { diffChanges } from '../common/http/diff-changes';
 import type { AppConfig } from '../config/configuration';
-import { KeyEnvironment } from '../keys/api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 import { KeyIssuer } from '../keys/key-issuer.service';
 import { Plan } from '../plans/plan.entity';
 import { Account } from './account.entity';

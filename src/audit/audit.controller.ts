@@ -5,7 +5,7 @@ import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
 import { Paginated } from '../common/http/envelope';
 import { ApiEnvelope, ApiKeyAuth } from '../common/openapi/api-docs';
-import { KeyEnvironment } from '../keys/api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 import { AuditQueryService } from './audit-query.service';
 import { AuditEventDto, AuditExportQueryDto, AuditListQueryDto, AuditVerifyDto } from './dto/audit-event.dto';
 

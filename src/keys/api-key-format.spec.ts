@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import fc from 'fast-check';
 import { BASE62_ALPHABET } from '../common/crypto/base62';
 import { ApiKeyFormat } from './api-key-format';
-import { KeyEnvironment } from './api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 
 const format = new ApiKeyFormat('lk', createSecretKey(Buffer.alloc(32, 7)));
 const environments = fc.constantFrom(KeyEnvironment.Live, KeyEnvironment.Test);

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { digestToBase62, randomBase62 } from '../common/crypto/base62';
-import { KeyEnvironment } from './api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 
 const BODY_LENGTH = 48;
 const TAG_LENGTH = 6;

@@ -1,11 +1,8 @@
 import { type Opt, type Ref } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Account } from '../accounts/account.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 
-export enum KeyEnvironment {
-  Live = 'live',
-  Test = 'test',
-}
 
 @Entity({ tableName: 'api_keys' })
 @Index({ name: 'api_keys_account_listing_idx', properties: ['account', 'environment', 'createdAt', 'id'] })

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { AccountStatus } from '../accounts/account.entity';
 import type { Principal } from '../common/auth/principal';
-import type { KeyEnvironment } from './api-key.entity';
+import type { KeyEnvironment } from '../common/auth/environment';
 import { IpAllowList, ReferrerAllowList } from './key-restrictions';
 
 /**

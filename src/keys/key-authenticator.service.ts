@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal';
-import type { KeyEnvironment } from './api-key.entity';
+import type { KeyEnvironment } from '../common/auth/environment';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiKeyFormat } from './api-key-format';
 import { type AuthRecord, loadAuthRecord } from './auth-record';

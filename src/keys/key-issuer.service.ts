@@ -7,7 +7,8 @@ import type { RequestActor } from '../common/auth/principal';
 import { newId } from '../common/crypto/base62';
 import { diffChanges } from '../common/http/diff-changes';
 import { ApiKeyFormat } from './api-key-format';
-import { ApiKey, KeyEnvironment } from './api-key.entity';
+import { ApiKey } from './api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 import { ApiKeyDto, ApiKeyWithSecretDto } from './dto/api-key.dto';
 import { KeyHasher } from './key-hasher';
 

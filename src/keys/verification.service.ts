@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Principal } from '../common/auth/principal';
-import { KeyEnvironment } from './api-key.entity';
+import { KeyEnvironment } from '../common/auth/environment';
 import type { VerifyKeyDto, VerifyKeyResultDto } from './dto/verify-key.dto';
 import { KeyUsedEvent } from './events/key-used.event';
 import { INVALID_KEY, KeyAuthenticator } from './key-authenticator.service';

@@ -1,6 +1,6 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { ApiKeyWithSecretDto } from '../../keys/dto/api-key.dto';
-import { KeyEnvironment } from '../../keys/api-key.entity';
+import { KeyEnvironment } from '../../common/auth/environment';
 import { PlanDto } from '../../plans/dto/plan.dto';
 import { type Account, AccountStatus } from '../account.entity';
 

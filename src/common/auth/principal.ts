@@ -1,7 +1,17 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { KeyEnvironment } from '../../keys/api-key.entity';
-import type { IpAllowList, ReferrerAllowList } from '../../keys/key-restrictions';
+import type { KeyEnvironment } from './environment';
+
+/** A compiled allow-list of a key's restrictions (implemented by the keys module). */
+export interface ClientRestriction {
+  readonly empty: boolean;
+}
+export interface IpRestriction extends ClientRestriction {
+  allows(ip: string | null | undefined): boolean;
+}
+export interface ReferrerRestriction extends ClientRestriction {
+  allows(origin: string | null | undefined, referer: string | null | undefined): boolean;
+}
 
 /** Who is calling: the authenticated key, its account and the account's plan. */
 export interface Principal {
@@ -17,8 +27,8 @@ export interface Principal {
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   /** The key's restrictions, compiled; checked by the guard against the request. */
-  ips: IpAllowList;
-  referrers: ReferrerAllowList;
+  ips: IpRestriction;
+  referrers: ReferrerRestriction;
 }
 
 /** Who did something, and from where, for the audit log. */

@@ -6,7 +6,7 @@ import {
 import { GRANTABLE_SCOPES } from '../../common/auth/scopes';
 import { ListQueryDto } from '../../common/http/list-query.dto';
 import { Optional } from '../../common/http/validation';
-import { KeyEnvironment } from '../api-key.entity';
+import { KeyEnvironment } from '../../common/auth/environment';
 import { isValidIpRule, isValidReferrerPattern } from '../key-restrictions';
 import { KeyStatus } from './api-key.dto';
 

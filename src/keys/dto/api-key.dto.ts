@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type ApiKey, KeyEnvironment } from '../api-key.entity';
+import { type ApiKey } from '../api-key.entity';
+import { KeyEnvironment } from '../../common/auth/environment';
 
 export enum KeyStatus {
   Active = 'active',

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { Optional } from '../../common/http/validation';
 import { ErrorCode } from '../../common/errors/error-code';
-import { KeyEnvironment } from '../api-key.entity';
+import { KeyEnvironment } from '../../common/auth/environment';
 
 export class VerifyKeyDto {
   @ApiProperty({ description: 'The key to check, as the client sent it.', maxLength: 200 })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AuthFailedEvent } from '../../keys/events/auth-failed.event';
-import { DomainException } from '../errors/domain.exception';
-import { ErrorCode } from '../errors/error-code';
-import { RequestLimiter } from '../rate-limit/request-limiter';
+import { AuthFailedEvent } from '../keys/events/auth-failed.event';
+import { DomainException } from '../common/errors/domain.exception';
+import { ErrorCode } from '../common/errors/error-code';
+import { RequestLimiter } from '../common/rate-limit/request-limiter';
 
 export const missingKey = () => new DomainException(ErrorCode.Unauthorized, 'API key is missing');
 export const invalidKey = () => new DomainException(ErrorCode.Unauthorized, 'API key is invalid');

@@ -1,14 +1,14 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { CachedReflector } from '../http/cached-reflector';
-import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../../keys/key-authenticator.service';
-import { DomainException } from '../errors/domain.exception';
-import { ERROR_STATUS } from '../errors/error-code';
+import { CachedReflector } from '../common/http/cached-reflector';
+import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../keys/key-authenticator.service';
+import { DomainException } from '../common/errors/domain.exception';
+import { ERROR_STATUS } from '../common/errors/error-code';
 import { AuthRefusals, invalidKey, missingKey } from './auth-refusals';
-import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './api-key.strategies';
-import type { Principal } from './principal';
-import { IS_PUBLIC } from './public.decorator';
+import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './strategies/api-key.strategies';
+import type { Principal } from '../common/auth/principal';
+import { IS_PUBLIC } from '../common/auth/public.decorator';
 
 const REFUSED = Symbol('refused key');
 type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { KeyAuthenticator } from '../../keys/key-authenticator.service';
-import { toErrorResponse } from '../errors/error-response';
-import { bearerToken } from './api-key.strategies';
+import type { KeyAuthenticator } from '../keys/key-authenticator.service';
+import { toErrorResponse } from '../common/errors/error-response';
+import { bearerToken } from './strategies/api-key.strategies';
 import { type AuthRefusals, invalidKey } from './auth-refusals';
 
 /** Routes that need no key (health, documentation): what they are sent is never judged. */
