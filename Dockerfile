@@ -2,10 +2,14 @@
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/sdk/package.json ./packages/sdk/
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages ./packages
 COPY src ./src
 COPY migrations ./migrations
+COPY console ./console
+# Builds the SDK, the server and the console (dist/console, served at /console/).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-slim

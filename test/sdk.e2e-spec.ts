@@ -1,18 +1,15 @@
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { createLatchkeyClient, type LatchkeyClient, type Middleware, type Schemas } from '@latchkey/sdk';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { components, paths } from './sdk/latchkey-api';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 /**
- * The key lifecycle driven only through a client generated from the committed openapi.json
- * (`npm run sdk:generate` writes test/sdk/latchkey-api.d.ts): if the document drifts from what
- * the service does, this file stops compiling or fails.
+ * The key lifecycle driven only through the SDK package (packages/sdk, typed from the committed
+ * openapi.json): if the document drifts from what the service does, this file stops compiling or fails.
  */
 
-type Schemas = components['schemas'];
-type Api = Client<paths>;
+type Api = LatchkeyClient;
 
 /** The committed document, to check that every status the service answers with is declared. */
 const document = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')) as {
@@ -55,13 +52,13 @@ describe('key lifecycle through the generated SDK (e2e)', () => {
   let created: Schemas['ApiKeyWithSecretDto'];
   let secret: string;
 
-  const client = (headers: Record<string, string>): Api => {
-    const api = createClient<paths>({ baseUrl, headers });
+  const client = (options: { apiKey?: string; headers?: Record<string, string> }): Api => {
+    const api = createLatchkeyClient({ baseUrl, ...options });
     api.use(declaredStatusesOnly);
     return api;
   };
-  const withHeader = (key: string) => client({ 'X-API-Key': key });
-  const withBearer = (key: string) => client({ Authorization: `Bearer ${key}` });
+  const withHeader = (apiKey: string) => client({ apiKey });
+  const withBearer = (key: string) => client({ headers: { Authorization: `Bearer ${key}` } });
   const keyPath = () => ({ params: { path: { id: created.id } } });
 
   beforeAll(async () => {

@@ -1,0 +1,33 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { RequestLimiter } from '../common/rate-limit/request-limiter';
+import { consolePlugin } from './console.plugin';
+
+/** The project's root: the nearest folder above this file with a package.json (from src/ or dist/src/ alike). */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
+/** Where `npm run build` puts the console (vite, console/vite.config.ts). */
+export const CONSOLE_DIST = join(projectRoot(__dirname), 'dist', 'console');
+
+/** Serves the web console's built files at /console/ with their security and cache headers. */
+@Module({ imports: [RateLimitModule] })
+export class ConsoleModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly limiter: RequestLimiter,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    await fastify.register(consolePlugin, { root: CONSOLE_DIST, limiter: this.limiter });
+  }
+}
