@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { MikroORM } from '@mikro-orm/core';
 import { VersioningType, type VersioningOptions } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -92,6 +93,8 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.getHttpServer().on('checkExpectation', (request: IncomingMessage) => rawErrorResponse(request.socket, 417));
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
+  // Cookies are read only by the session strategy, when a request has one (no per-request parsing hook).
+  void fastify.register(fastifyCookie, { hook: false });
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     reply.header('Cache-Control', 'no-store');
@@ -129,7 +132,8 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
       log[reply.statusCode >= 500 ? 'error' : 'info'](line, 'request completed');
     }
     const key = request.user;
-    if (key) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, Date.now(), reply.statusCode));
+    // A console session is a person, not a key: it has no last use or usage.
+    if (key && !key.session) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, Date.now(), reply.statusCode));
     done();
   });
   const document = buildOpenApiDocument(app);

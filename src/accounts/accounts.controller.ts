@@ -19,7 +19,7 @@ export class AccountsController {
   }
 
   @Get('status')
-  @ApiKeyAuth()
+  @ApiKeyAuth(undefined, { keysOnly: true })
   @ApiOperation({ operationId: 'getStatus', summary: 'Service status as seen by this key' })
   @ApiEnvelope(StatusDto)
   status(@CurrentPrincipal() principal: Principal): StatusDto {

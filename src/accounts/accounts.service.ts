@@ -17,7 +17,8 @@ import { InvalidationBus } from '../keys/invalidation-bus';
 import { KeyIssuer } from '../keys/key-issuer.service';
 import { PlanDto } from '../plans/dto/plan.dto';
 import { Plan } from '../plans/plan.entity';
-import { Account } from './account.entity';
+import { PortalSessionsService } from '../portal/portal-sessions.service';
+import { Account, AccountStatus } from './account.entity';
 import type { CreateAccountDto, UpdateAccountDto } from './dto/account-input.dto';
 import { AccountDto, type AccountOverviewDto, type CreatedAccountDto, type MeDto } from './dto/account.dto';
 
@@ -30,6 +31,7 @@ export class AccountsService {
     private readonly keys: KeyIssuer,
     private readonly audit: AuditService,
     private readonly bus: InvalidationBus,
+    private readonly portalSessions: PortalSessionsService,
   ) {}
 
   /** Creates a customer account and its first key (all customer scopes); the secret is returned once. */
@@ -92,16 +94,22 @@ export class AccountsService {
         });
         changed({ account: account.id });
       }
+      // A suspension ends the account's console sessions for good; reactivating does not bring them back.
+      if (account.status === AccountStatus.Suspended && before.status !== AccountStatus.Suspended) {
+        await this.portalSessions.endAll(em, account.id, 'account_suspended', actor);
+      }
       return AccountDto.from(account);
     });
   }
 
   /** Answered from the authenticated principal alone: the hot path makes no query of its own. */
   me(principal: Principal): MeDto {
-    return {
-      account: { id: principal.accountId, name: principal.accountName, email: principal.accountEmail, plan: principal.planSlug },
-      key: { id: principal.keyId, name: principal.keyName, environment: principal.environment, scopes: principal.scopes },
-    };
+    const account = { id: principal.accountId, name: principal.accountName, email: principal.accountEmail, plan: principal.planSlug };
+    const { session } = principal;
+    if (session) {
+      return { account, session: { id: session.id, user: session.user, scopes: principal.scopes, expires_at: session.expiresAt.toISOString() } };
+    }
+    return { account, key: { id: principal.keyId, name: principal.keyName, environment: principal.environment, scopes: principal.scopes } };
   }
 
   async overview(accountId: string): Promise<AccountOverviewDto> {

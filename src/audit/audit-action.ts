@@ -12,4 +12,7 @@ export enum AuditAction {
   AccountUpdated = 'account.updated',
   PlanCreated = 'plan.created',
   PlanUpdated = 'plan.updated',
+  PortalSessionCreated = 'portal_session.created',
+  PortalSessionRedeemed = 'portal_session.redeemed',
+  PortalSessionEnded = 'portal_session.ended',
 }

@@ -1,7 +1,8 @@
 import { type Opt } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 
-export type ActorType = 'api_key' | 'operator' | 'system';
+export type ActorType = 'api_key' | 'operator' | 'user' | 'system';
+export const ACTOR_TYPES: readonly ActorType[] = ['api_key', 'operator', 'user', 'system'];
 
 /** One link of an account's tamper-evident chain. Rows are append-only. */
 @Entity({ tableName: 'audit_events' })
@@ -10,6 +11,7 @@ export type ActorType = 'api_key' | 'operator' | 'system';
 @Index({ name: 'audit_events_account_target_idx', properties: ['accountId', 'targetId', 'seq'] })
 @Index({ name: 'audit_events_account_action_idx', properties: ['accountId', 'action', 'seq'] })
 @Index({ name: 'audit_events_account_actor_idx', properties: ['accountId', 'actorId', 'seq'] })
+@Index({ name: 'audit_events_account_actor_type_idx', properties: ['accountId', 'actorType', 'seq'] })
 export class AuditEvent {
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -29,6 +31,10 @@ export class AuditEvent {
 
   @Property({ type: 'text' })
   actorId!: string;
+
+  /** The console session a `user` actor acted through. */
+  @Property({ type: 'text', nullable: true })
+  actorSessionId: string | null = null;
 
   @Property({ type: 'text' })
   action!: string;

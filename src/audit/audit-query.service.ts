@@ -114,6 +114,7 @@ export class AuditQueryService {
     if (filter.key_id) where.targetId = filter.key_id;
     if (filter.action) where.action = filter.action;
     if (filter.actor_id) where.actorId = filter.actor_id;
+    if (filter.actor_type) where.actorType = filter.actor_type;
     if (filter.since || filter.until) {
       where.occurredAt = {
         ...(filter.since ? { $gte: new Date(filter.since) } : {}),

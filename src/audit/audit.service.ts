@@ -13,7 +13,7 @@ export interface AuditEntry {
   /** The account the event concerns: it appears in that account's log. */
   accountId: string;
   action: AuditAction;
-  target: { type: 'api_key' | 'account' | 'plan'; id: string };
+  target: { type: 'api_key' | 'account' | 'plan' | 'portal_session'; id: string };
   actor: RequestActor;
   changes?: Record<string, unknown> | null;
 }
@@ -53,6 +53,7 @@ export class AuditService {
       occurredAt: new Date(),
       actorType: entry.actor.type,
       actorId: entry.actor.id,
+      actorSessionId: entry.actor.sessionId ?? null,
       action: entry.action,
       targetType: entry.target.type,
       targetId: entry.target.id,

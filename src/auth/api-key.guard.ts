@@ -1,14 +1,19 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { CachedReflector } from '../common/http/cached-reflector';
 import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../keys/key-authenticator.service';
 import { DomainException } from '../common/errors/domain.exception';
-import { ERROR_STATUS } from '../common/errors/error-code';
+import { ERROR_STATUS, ErrorCode } from '../common/errors/error-code';
 import { AuthRefusals, invalidKey, missingKey } from './auth-refusals';
 import { BEARER_STRATEGY, bearerToken, X_API_KEY_STRATEGY } from './strategies/api-key.strategies';
+import { SESSION_STRATEGY } from './strategies/session.strategy';
 import type { Principal } from '../common/auth/principal';
+import { ACCEPTED_CREDENTIAL, type AcceptedCredential } from '../common/auth/credentials.decorator';
 import { IS_PUBLIC } from '../common/auth/public.decorator';
+import type { AppConfig } from '../config/configuration';
+import { fromOwnOrigin, SAFE_METHODS } from '../portal/csrf';
 
 const REFUSED = Symbol('refused key');
 type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
@@ -19,18 +24,24 @@ const KEY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'key', 
 const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
 
 /**
- * The global guard: every route needs a valid key unless marked @Public(). It refuses ambiguous
- * credentials (both headers with different keys, a repeated header, a key in the query string)
- * before passport looks at them, and the key's IP and referrer restrictions after.
+ * The global guard: every route needs a valid key or console session unless marked @Public(). It
+ * refuses ambiguous credentials (both headers with different keys, a repeated header, a key in the
+ * query string) before passport looks at them; after, the key's IP and referrer restrictions, or the
+ * session's CSRF check. Strategies are tried in order and the first credential present decides, so a
+ * request with a key header is judged by the key alone.
  */
 @Injectable()
-export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]) {
+export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY, SESSION_STRATEGY]) {
+  private readonly consoleOrigin: string;
+
   constructor(
     private readonly reflector: CachedReflector,
     private readonly authenticator: KeyAuthenticator,
     private readonly refusals: AuthRefusals,
+    config: ConfigService<AppConfig, true>,
   ) {
     super();
+    this.consoleOrigin = config.get('portal', { infer: true }).origin;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -39,7 +50,11 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
     try {
       refuseAmbiguousCredentials(request);
       await super.canActivate(context);
-      const refused = this.authenticator.checkClient(request.user!, clientContext(request));
+      const principal = request.user!;
+      const accepted = this.reflector.getAllAndOverride<AcceptedCredential | undefined>(ACCEPTED_CREDENTIAL, [context.getHandler(), context.getClass()]);
+      if (principal.session) this.checkSession(request, accepted);
+      else if (accepted === 'session') throw consoleSessionRequired();
+      const refused = this.authenticator.checkClient(principal, clientContext(request));
       if (refused) throw new DomainException(refused.code);
     } catch (err) {
       if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) {
@@ -48,6 +63,14 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
       throw err;
     }
     return true;
+  }
+
+  /** A session acts only where sessions may, and changes things only from the console's own origin (CSRF). */
+  private checkSession(request: FastifyRequest, accepted: AcceptedCredential | undefined): void {
+    if (accepted === 'key') throw missingKey();
+    if (!SAFE_METHODS.has(request.method) && !fromOwnOrigin(request.headers, this.consoleOrigin)) {
+      throw new DomainException(ErrorCode.CsrfRejected);
+    }
   }
 
   override handleRequest<T = Principal>(err: unknown, outcome: AuthOutcome | false, _info: unknown, context: ExecutionContext): T {
@@ -60,6 +83,8 @@ export class ApiKeyGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY]
     return outcome.principal as T;
   }
 }
+
+const consoleSessionRequired = () => new DomainException(ErrorCode.Unauthorized, 'This route needs a console session.');
 
 function refuseAmbiguousCredentials(request: FastifyRequest): void {
   const raw = request.raw.rawHeaders;

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { validateEnvironment } from './environment';
+import { ConfigurationError, validateEnvironment } from './environment';
 
 /** The typed, namespaced configuration every module reads (through ConfigService or directly in CLIs). */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   http: { port: number; host: string; trustProxy: string[] };
+  /** Where people reach the console and sign-in links: PUBLIC_URL without a trailing slash, and its origin. */
+  portal: { publicUrl: string; origin: string; secureCookie: boolean };
   database: { url?: string; dataDir: string; migrateOnStart: boolean };
   redis: { url?: string };
   keys: { prefix: string; secret?: string };
@@ -19,6 +21,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: v.NODE_ENV,
     http: { port: v.PORT, host: v.HOST, trustProxy: v.TRUST_PROXY },
+    portal: portalConfig(v.PUBLIC_URL ?? `http://${browsableHost(v.HOST)}:${v.PORT}`),
     database: { url: v.DATABASE_URL, dataDir, migrateOnStart: v.MIGRATE_ON_START },
     redis: { url: v.REDIS_URL },
     keys: { prefix: v.KEY_PREFIX, secret: v.KEY_SECRET },
@@ -26,4 +29,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     log: { level: v.LOG_LEVEL },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
   };
+}
+
+/** A listen address a browser can open: the wildcard addresses mean this machine. */
+export function browsableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function portalConfig(publicUrl: string): AppConfig['portal'] {
+  const url = URL.parse(publicUrl);
+  if (!url) throw new ConfigurationError(`Invalid configuration: HOST does not make a usable console address (${publicUrl.slice(0, 80)}); set PUBLIC_URL.`);
+  return { publicUrl: publicUrl.replace(/\/+$/, ''), origin: url.origin, secureCookie: url.protocol === 'https:' };
 }

@@ -22,6 +22,10 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START'],
     [{ NODE_ENV: 'production' }, 'KEY_SECRET'],
+    [{ PUBLIC_URL: 'keys.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://keys.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://keys.example.com/?a=1' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@keys.example.com' }, 'PUBLIC_URL'],
   ])('refuses %j with a sentence naming %s', (env, name) => {
     expect(() => validateEnvironment(env)).toThrow(ConfigurationError);
     expect(() => validateEnvironment(env)).toThrow(name);
@@ -32,5 +36,14 @@ describe('configuration', () => {
     expect(config.http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.1', '::1', 'fd00::/8']);
     expect(config.keys.prefix).toBe('vsk');
     expect(config.database.migrateOnStart).toBe(false);
+  });
+
+  it('serves the console at PUBLIC_URL, by default the listen address', () => {
+    expect(loadConfig({}).portal).toEqual({ publicUrl: 'http://127.0.0.1:3000', origin: 'http://127.0.0.1:3000', secureCookie: false });
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).portal.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ HOST: '::' }).portal.origin).toBe('http://[::1]:3000');
+    expect(loadConfig({ PUBLIC_URL: 'https://Keys.Example.com/latchkey/' }).portal).toEqual({
+      publicUrl: 'https://Keys.Example.com/latchkey', origin: 'https://keys.example.com', secureCookie: true,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MinLength, Min, validateSync,
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, MinLength, Min, validateSync,
 } from 'class-validator';
 import { isValidCidr } from '../common/http/ip-ranges';
 
@@ -21,6 +21,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString() @MinLength(1, { message: 'HOST must not be empty' })
   HOST = '127.0.0.1';
+
+  @IsOptional() @IsString() @MaxLength(2048, { message: 'PUBLIC_URL must be at most 2048 characters' })
+  PUBLIC_URL?: string;
 
   @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
@@ -63,6 +66,20 @@ export class EnvironmentVariables {
 
 export class ConfigurationError extends Error {}
 
+/** Why PUBLIC_URL cannot serve as the console's origin, or null when it can (http(s), a host, no query or fragment). */
+function publicUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http:// or https:// URL (for example https://keys.example.com)';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must start with https:// or http://';
+  if (url.username || url.password) return 'must not carry a user name or password';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not carry a query or fragment';
+  return null;
+}
+
 /** Validates the environment; throws a ConfigurationError whose message names each bad variable. */
 export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariables {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -73,6 +90,8 @@ export function validateEnvironment(env: NodeJS.ProcessEnv): EnvironmentVariable
   for (const range of vars.TRUST_PROXY) {
     if (!isValidCidr(range)) problems.push(`TRUST_PROXY entry "${range.slice(0, 60)}" is not an IP address or CIDR range`);
   }
+  const publicUrl = vars.PUBLIC_URL === undefined ? null : publicUrlProblem(vars.PUBLIC_URL);
+  if (publicUrl) problems.push(`PUBLIC_URL ${publicUrl}`);
   if (vars.NODE_ENV === 'production' && !vars.KEY_SECRET) {
     problems.push('KEY_SECRET is required when NODE_ENV=production');
   }

@@ -14,8 +14,9 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { ApiKey } from '../keys/api-key.entity';
 import { KeyUsage } from '../keys/key-usage.entity';
 import { Plan } from '../plans/plan.entity';
+import { PortalSession } from '../portal/portal-session.entity';
 
-export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor];
+export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor, PortalSession];
 
 const shared = {
   entities,

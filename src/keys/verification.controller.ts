@@ -13,7 +13,7 @@ export class VerificationController {
 
   @Post('keys/verify')
   @HttpCode(HttpStatus.OK)
-  @ApiKeyAuth('keys:verify')
+  @ApiKeyAuth('keys:verify', { keysOnly: true })
   @ApiOperation({ operationId: 'verifyApiKey', summary: 'Check a key for another service or gateway (always 200; see `valid`)' })
   @ApiEnvelope(VerifyKeyResultDto)
   verify(@CurrentPrincipal() caller: Principal, @Body() body: VerifyKeyDto): Promise<VerifyKeyResultDto> {
@@ -21,7 +21,7 @@ export class VerificationController {
   }
 
   @Get('auth/check')
-  @ApiKeyAuth()
+  @ApiKeyAuth(undefined, { keysOnly: true })
   @ApiOperation({
     operationId: 'authCheck',
     summary: 'Forward-auth for nginx auth_request / Traefik ForwardAuth: 200 with identity headers, or 401/403/429',

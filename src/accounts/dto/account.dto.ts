@@ -1,7 +1,8 @@
-import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ApiKeyWithSecretDto } from '../../keys/dto/api-key.dto';
 import { KeyEnvironment } from '../../common/auth/environment';
 import { PlanDto } from '../../plans/dto/plan.dto';
+import { PortalUserDto } from '../../portal/dto/portal-session.dto';
 import { type Account, AccountStatus } from '../account.entity';
 
 export class AccountDto {
@@ -56,9 +57,18 @@ class MeKeyDto {
   @ApiProperty({ type: [String] }) scopes!: string[];
 }
 
+class MeSessionDto {
+  @ApiProperty({ example: 'ps_2bX9kQ2xLm4Nc8Vt0aZp3r' }) id!: string;
+  @ApiProperty({ type: PortalUserDto }) user!: PortalUserDto;
+  @ApiProperty({ type: [String] }) scopes!: string[];
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+}
+
+/** `key` for a request made with an API key; `session` instead for one made with a console session. */
 export class MeDto {
   @ApiProperty({ type: MeAccountDto }) account!: MeAccountDto;
-  @ApiProperty({ type: MeKeyDto }) key!: MeKeyDto;
+  @ApiPropertyOptional({ type: MeKeyDto, description: 'The calling key (absent for a console session)' }) key?: MeKeyDto;
+  @ApiPropertyOptional({ type: MeSessionDto, description: 'The console session (absent for an API key)' }) session?: MeSessionDto;
 }
 
 export class StatusDto {

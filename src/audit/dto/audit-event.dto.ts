@@ -1,17 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ListQueryDto } from '../../common/http/list-query.dto';
 import { Optional } from '../../common/http/validation';
 import { AuditAction } from '../audit-action';
-import type { AuditEvent } from '../audit-event.entity';
+import { ACTOR_TYPES, type ActorType, type AuditEvent } from '../audit-event.entity';
 
 class ActorDto {
-  @ApiProperty({ enum: ['api_key', 'operator', 'system'] }) type!: string;
-  @ApiProperty({ example: 'key_4MvT0aHq2cN8yXbW1pLz9d' }) id!: string;
+  @ApiProperty({ enum: ACTOR_TYPES }) type!: string;
+  @ApiProperty({ example: 'key_4MvT0aHq2cN8yXbW1pLz9d', description: "A key id, `operator`, `system`, or for `user` the operator's own id for the person" })
+  id!: string;
+  @ApiPropertyOptional({ example: 'ps_2bX9kQ2xLm4Nc8Vt0aZp3r', description: 'For `user`: the console session acted through' })
+  session_id?: string;
 }
 
 class TargetDto {
-  @ApiProperty({ enum: ['api_key', 'account', 'plan'] }) type!: string;
+  @ApiProperty({ enum: ['api_key', 'account', 'plan', 'portal_session'] }) type!: string;
   @ApiProperty() id!: string;
 }
 
@@ -37,7 +40,8 @@ export class AuditEventDto {
       seq: Number(e.seq),
       occurred_at: e.occurredAt.toISOString(),
       account_id: e.accountId,
-      actor: { type: e.actorType, id: e.actorId },
+      // session_id only when there is one: events from before sessions keep the shape their hash covers.
+      actor: e.actorSessionId ? { type: e.actorType, id: e.actorId, session_id: e.actorSessionId } : { type: e.actorType, id: e.actorId },
       action: e.action,
       target: { type: e.targetType, id: e.targetId },
       ip: e.ip,
@@ -62,9 +66,13 @@ export class AuditFilterDto {
   @Optional() @IsIn(Object.values(AuditAction), { message: `action must be one of ${Object.values(AuditAction).join(', ')}` })
   action?: AuditAction;
 
-  @ApiPropertyOptional({ description: 'A key id, `operator` or `system`' })
-  @Optional() @IsString() @MaxLength(64) @Matches(ID, { message: 'actor_id must be a key id, operator or system' })
+  @ApiPropertyOptional({ description: "A key id, `operator`, `system`, or a console user's id" })
+  @Optional() @IsString() @MinLength(1) @MaxLength(100) @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'actor_id must be a key id, operator, system or a user id' })
   actor_id?: string;
+
+  @ApiPropertyOptional({ enum: ACTOR_TYPES, description: 'Who acted: a key, the operator, a console user, or the service itself' })
+  @Optional() @IsIn(ACTOR_TYPES, { message: `actor_type must be one of ${ACTOR_TYPES.join(', ')}` })
+  actor_type?: ActorType;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
   @Optional() @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })

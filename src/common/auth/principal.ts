@@ -29,12 +29,29 @@ export interface Principal {
   /** The key's restrictions, compiled; checked by the guard against the request. */
   ips: IpRestriction;
   referrers: ReferrerRestriction;
+  /** Set when a console session authenticated the request (keyId is then the session's id). */
+  session?: PrincipalSession;
+}
+
+/** The person behind a console session, as the operator's backend named them. */
+export interface PortalUser {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+export interface PrincipalSession {
+  id: string;
+  user: PortalUser;
+  expiresAt: Date;
 }
 
 /** Who did something, and from where, for the audit log. */
 export interface RequestActor {
-  type: 'api_key' | 'operator' | 'system';
+  type: 'api_key' | 'operator' | 'user' | 'system';
   id: string;
+  /** The console session a `user` acted through. */
+  sessionId?: string;
   accountId?: string;
   ip: string | null;
   userAgent: string | null;
@@ -61,6 +78,7 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   const principal = request.user;
   if (!principal) throw new Error('CurrentActor used on a public route');
   const userAgent = request.headers['user-agent'];
+  const session = principal.session;
   return {
     type: principal.isOperator ? 'operator' : 'api_key',
     id: principal.keyId,
@@ -68,5 +86,7 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
     ip: request.ip ?? null,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
     requestId: String(request.id),
+    // Through a console session, the person acts: the audit log names them and the session.
+    ...(session ? { type: 'user' as const, id: session.user.id, sessionId: session.id } : {}),
   };
 });

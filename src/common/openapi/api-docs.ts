@@ -3,10 +3,12 @@ import {
   ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity, getSchemaPath,
 } from '@nestjs/swagger';
 import { ErrorCode } from '../errors/error-code';
+import { KeyOnly, SessionOnly } from '../auth/credentials.decorator';
 import { RequireScope, type Scope } from '../auth/scopes';
 
 export const API_KEY_SCHEME = 'ApiKeyHeader';
 export const BEARER_SCHEME = 'BearerApiKey';
+export const SESSION_SCHEME = 'ConsoleSession';
 
 class FieldProblemDto {
   @ApiProperty({ example: 'name' }) field!: string;
@@ -42,20 +44,42 @@ export const ApiCommonErrors = () =>
   );
 
 /**
- * A protected route: both security schemes, the scope it needs, and the 401/403 answers, so
- * generated SDKs know them.
+ * A protected route: the key schemes and the console session cookie (unless `keysOnly`: routes for
+ * services and gateways), the scope it needs, and the 401/403 answers, so generated SDKs know them.
  */
-export const ApiKeyAuth = (scope?: Scope) =>
+export const ApiKeyAuth = (scope?: Scope, options: { keysOnly?: boolean } = {}) =>
   applyDecorators(
     ...(scope ? [RequireScope(scope)] : []),
+    ...(options.keysOnly ? [KeyOnly()] : []),
     ApiSecurity(API_KEY_SCHEME),
     ApiSecurity(BEARER_SCHEME),
+    ...(options.keysOnly ? [] : [ApiSecurity(SESSION_SCHEME)]),
     ApiCommonErrors(),
-    error(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate'),
+    error(
+      HttpStatus.UNAUTHORIZED,
+      `UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate${options.keysOnly ? '' : '. An ended console session: UNAUTHORIZED'}`,
+    ),
     error(
       HttpStatus.FORBIDDEN,
-      `FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED${scope ? `; needs scope \`${scope}\`` : ''}`,
+      `FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED${options.keysOnly ? '' : '; CSRF_REJECTED for a console session changing something from another origin'}${scope ? `; needs scope \`${scope}\`` : ''}`,
     ),
+  );
+
+/** A route about the console session itself: the session cookie only. */
+export const ApiSessionAuth = () =>
+  applyDecorators(
+    SessionOnly(),
+    ApiSecurity(SESSION_SCHEME),
+    ApiCommonErrors(),
+    error(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED: no console session, or it has ended ("Your session has ended. Sign in again.")'),
+    error(HttpStatus.FORBIDDEN, 'CSRF_REJECTED: a change sent from another origin than the console\'s'),
+  );
+
+/** The sign-in's own answers. */
+export const ApiRedeemErrors = () =>
+  applyDecorators(
+    error(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED: "This sign-in link is invalid or has expired." (unknown, expired and used codes alike)'),
+    error(HttpStatus.FORBIDDEN, 'CSRF_REJECTED: a browser request sent from another site'),
   );
 
 /**

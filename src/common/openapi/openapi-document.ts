@@ -3,7 +3,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC } from '../auth/public.decorator';
-import { API_KEY_SCHEME, BEARER_SCHEME, ErrorBodyDto } from './api-docs';
+import { API_KEY_SCHEME, BEARER_SCHEME, ErrorBodyDto, SESSION_SCHEME } from './api-docs';
 
 /** The document's tags, in the order the docs page shows them, each saying what it groups. */
 export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
@@ -12,7 +12,8 @@ export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'Verification', description: 'Checks for other services and gateways: verify a key sent to them, or forward-auth the request.' },
   { name: 'Audit', description: "The account's append-only, hash-chained audit log: list, export and verify it." },
   { name: 'Plans', description: 'The plans accounts can be on, with their limits.' },
-  { name: 'Admin', description: "Operator keys only (`admin` scope): accounts, plans, any account's audit log, metrics." },
+  { name: 'Console', description: 'Console sessions: sign in with the one-time code of a sign-in link, see the session, sign out.' },
+  { name: 'Admin', description: "Operator keys and the operator's console sessions only (`admin` scope): accounts, plans, portal sessions, any account's audit log, metrics." },
   { name: 'Health', description: 'Liveness and readiness probes for orchestrators; no key needed.' },
 ];
 
@@ -127,6 +128,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         description: 'The same API key as `Authorization: Bearer <key>`. Sent with `X-API-Key` too, both must carry the same key.',
       },
       BEARER_SCHEME,
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'lk_session',
+        description:
+          'A console session, set by `POST /v1/portal/redeem` (HttpOnly). Changes need `Origin` equal to PUBLIC_URL\'s origin or `Sec-Fetch-Site: same-origin`. A request with an API key is judged by the key alone.',
+      },
+      SESSION_SCHEME,
     );
   for (const { name, description } of API_TAGS) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: (_c, method) => method });
