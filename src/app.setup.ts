@@ -5,14 +5,17 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, preSerializationHookHandler } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AuthRefusals } from './auth/auth-refusals';
 import { refuseForgedKeys } from './auth/forged-key.filter';
+import { refuseKeysInUrls } from './auth/key-in-url.filter';
 import { ErrorCode } from './common/errors/error-code';
 import { envelope } from './common/http/envelope';
+import { canonicalIp } from './common/http/ip-ranges';
+import { KEY_SHAPE, loggablePath } from './common/http/key-shape';
 import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/openapi/openapi-document';
 import { MetricsService } from './common/metrics/metrics.service';
@@ -24,10 +27,10 @@ import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-const DOCS_PATHS = /^\/(docs|openapi\.(json|yaml))(\/|$|\?)/;
+/** Routes, as Fastify resolved them (never the raw URL: `/%6Fpenapi.json` and `GET http://host/openapi.json` reach /openapi.json). */
+const DOCS_ROUTES = /^\/(docs|openapi\.(json|yaml))(\/|$)/;
+const ENVELOPED_ROUTES = /^\/(v1|health)\//;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** A request id that looks like an API key is never echoed, logged or stored. */
-const KEY_LIKE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{16,}/;
 
 // randomUUID draws from a pooled entropy buffer: far cheaper per request than fresh random bytes.
 const newRequestId = () => `req_${randomUUID().replaceAll('-', '')}`;
@@ -35,7 +38,8 @@ const newRequestId = () => `req_${randomUUID().replaceAll('-', '')}`;
 /** Echo the caller's X-Request-Id when it is sane, otherwise make one. */
 function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) && !KEY_LIKE.test(given) ? given : newRequestId();
+  // One that looks like an API key is never echoed, logged or stored.
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) && !KEY_SHAPE.test(given) ? given : newRequestId();
 }
 
 /**
@@ -85,6 +89,20 @@ function rawErrorResponse(socket: Duplex, status: 400 | 417 | 431): void {
 
 export const VERSIONING: VersioningOptions = { type: VersioningType.URI, defaultVersion: '1' };
 
+/** Counts a request against the client IP's anonymous budget; past it, answers 429. */
+function anonymousBudget(limiter: RequestLimiter) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    limiter.countAnonymous(canonicalIp(request.ip) ?? undefined).then(({ headers, refusal }) => {
+      void reply.headers(headers);
+      if (!refusal) return done();
+      const error = toErrorResponse(refusal, String(request.id));
+      void reply.status(error.status).headers(error.headers).send(error.body);
+    }, done);
+  };
+}
+
+const withHook = <T>(hooks: T | T[] | undefined, hook: T): T[] => [...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]), hook];
+
 export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   app.enableVersioning(VERSIONING);
   app.useLogger(app.get(Logger));
@@ -100,40 +118,41 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
     reply.header('Cache-Control', 'no-store');
     done();
   });
-  // Before anything else costs the request: a made-up key is answered here, without a request context.
+  // Before anything else costs the request: a key in the URL (path, query or fragment) has leaked and
+  // is refused on sight, on every path; then a made-up key is answered, without a request context.
+  refuseKeysInUrls(fastify, app.get(AuthRefusals));
   refuseForgedKeys(fastify, app.get(KeyAuthenticator), app.get(AuthRefusals));
+  // A path that does not exist reaches no guard: it is counted against the client IP's anonymous
+  // budget here, so scanning for endpoints ends in 429s.
+  const countAnonymous = anonymousBudget(app.get(RequestLimiter));
+  fastify.addHook('onRequest', (request, reply, done) => (request.is404 ? countAnonymous(request, reply, done) : done()));
   const orm = app.get(MikroORM);
   fastify.addHook('onRequest', (_request, _reply, done) => runInRequestContext(orm.em, done));
-  // The documentation routes are served by Swagger straight from Fastify, outside the guards:
-  // they get the same anonymous per-IP budget as health checks.
-  const limiter = app.get(RequestLimiter);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (!DOCS_PATHS.test(request.url)) return done();
-    limiter.countAnonymous(request.ip).then(({ headers, refusal }) => {
-      void reply.headers(headers);
-      if (!refusal) return done();
-      const error = toErrorResponse(refusal, String(request.id));
-      void reply.status(error.status).headers(error.headers).send(error.body);
-    }, done);
+  // Hooks only some routes need are attached to those routes as Fastify registers them, chosen by the
+  // route and never by the raw URL; other requests pay nothing for them.
+  const wrapInEnvelope: preSerializationHookHandler = (_request, reply, payload, done) => done(null, reply.statusCode < 400 ? envelope(payload) : payload);
+  fastify.addHook('onRoute', (route) => {
+    // Swagger serves the documentation straight from Fastify, outside the guards: it gets the
+    // anonymous per-IP budget, like health checks.
+    if (DOCS_ROUTES.test(route.url)) route.onRequest = withHook(route.onRequest, countAnonymous);
+    // Success bodies of the API's own routes get the contract's envelope (errors already have theirs).
+    if (ENVELOPED_ROUTES.test(route.url)) route.preSerialization = withHook(route.preSerialization, wrapInEnvelope);
   });
   // Every response is measured; one to a request a key authenticated is a use of that key (last used, usage).
   const events = app.get(EventEmitter2);
   const metrics = app.get(MetricsService);
-  // Success bodies of the API's own routes get the contract's envelope (errors already have theirs).
-  fastify.addHook('preSerialization', (request, reply, payload, done) => {
-    done(null, reply.statusCode < 400 && /^\/(v1|health)\//.test(request.url) ? envelope(payload) : payload);
-  });
   const log = PinoLogger.root;
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (log.isLevelEnabled('info')) {
-      // The path only: a query string may carry what must not be logged.
-      const line = { requestId: request.id, method: request.method, path: request.url.split('?')[0], ip: request.ip, status: reply.statusCode, ms: reply.elapsedTime };
+      // The path only, and nothing key-shaped in it: a query string or fragment may carry what must not be logged.
+      const path = loggablePath(request.url);
+      const line = { requestId: request.id, method: request.method, path, ip: canonicalIp(request.ip), status: reply.statusCode, ms: reply.elapsedTime };
       log[reply.statusCode >= 500 ? 'error' : 'info'](line, 'request completed');
     }
     const key = request.user;
     // A console session is a person, not a key: it has no last use or usage.
-    if (key && !key.session) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, request.ip ?? null, Date.now(), reply.statusCode));
+    if (key && !key.session) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, canonicalIp(request.ip), Date.now(), reply.statusCode));
     done();
   });
   const document = buildOpenApiDocument(app);

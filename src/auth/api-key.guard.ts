@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { CachedReflector } from '../common/http/cached-reflector';
+import { canonicalIp } from '../common/http/ip-ranges';
 import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../keys/key-authenticator.service';
 import { DomainException } from '../common/errors/domain.exception';
 import { ERROR_STATUS, ErrorCode } from '../common/errors/error-code';
@@ -19,16 +20,12 @@ const REFUSED = Symbol('refused key');
 type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
 
 
-/** Query parameters that would carry a key; keys in URLs leak into logs and are never accepted. */
-const KEY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'x-api-key', 'key', 'access_token', 'token']);
-const KEY_SHAPE = /[a-z]{2,8}_(live|test)_[0-9A-Za-z]{20,}/;
-
 /**
  * The global guard: every route needs a valid key or console session unless marked @Public(). It
- * refuses ambiguous credentials (both headers with different keys, a repeated header, a key in the
- * query string) before passport looks at them; after, the key's IP and referrer restrictions, or the
- * session's CSRF check. Strategies are tried in order and the first credential present decides, so a
- * request with a key header is judged by the key alone.
+ * refuses ambiguous credentials (both headers with different keys, a repeated header; a key in a
+ * URL is refused before routing, see key-in-url.filter) before passport looks at them; after, the
+ * key's IP and referrer restrictions, or the session's CSRF check. Strategies are tried in order and
+ * the first credential present decides, so a request with a key header is judged by the key alone.
  */
 @Injectable()
 export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY, SESSION_STRATEGY]) {
@@ -58,7 +55,7 @@ export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRAT
       if (refused) throw new DomainException(refused.code);
     } catch (err) {
       if (err instanceof DomainException && ERROR_STATUS[err.code] < 500) {
-        throw await this.refusals.refuse(err, request.ip, (request as Refused)[REFUSED]);
+        throw await this.refusals.refuse(err, canonicalIp(request.ip) ?? undefined, (request as Refused)[REFUSED]);
       }
       throw err;
     }
@@ -100,20 +97,17 @@ function refuseAmbiguousCredentials(request: FastifyRequest): void {
     const fromBearer = bearerToken(String(request.headers.authorization));
     if (fromBearer !== request.headers['x-api-key']) throw invalidKey();
   }
-  const query = request.query;
-  if (query && typeof query === 'object') {
-    for (const [name, value] of Object.entries(query)) {
-      if (KEY_PARAMS.has(name.toLowerCase()) || (typeof value === 'string' && KEY_SHAPE.test(value))) throw invalidKey();
-    }
-  }
 }
 
-/** Where the request comes from: the client IP (X-Forwarded-For only from TRUST_PROXY), Origin, Referer. */
+/**
+ * Where the request comes from: the client IP (X-Forwarded-For only from TRUST_PROXY; an address that
+ * is not standard text, which only a trusted proxy can have passed on, is no address), Origin, Referer.
+ */
 export function clientContext(request: FastifyRequest): ClientContext {
   const origin = request.headers.origin;
   const referer = request.headers.referer;
   return {
-    ip: request.ip ?? null,
+    ip: canonicalIp(request.ip),
     origin: typeof origin === 'string' ? origin : null,
     referer: typeof referer === 'string' ? referer : null,
   };

@@ -1,11 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { KeyAuthenticator } from '../keys/key-authenticator.service';
 import { toErrorResponse } from '../common/errors/error-response';
+import { canonicalIp } from '../common/http/ip-ranges';
 import { bearerToken } from './strategies/api-key.strategies';
 import { type AuthRefusals, invalidKey } from './auth-refusals';
 
-/** Routes that need no key (health, documentation): what they are sent is never judged. */
-export const PUBLIC_PATHS = /^\/(health|docs|openapi\.(json|yaml))(\/|$|\?)/;
+/**
+ * Routes that need no key (health, documentation): what they are sent is never judged. Matched on the
+ * route Fastify resolved, so `/%68ealth/live` or an absolute-form target is the route it reaches.
+ */
+const PUBLIC_ROUTES = /^\/(health|docs|openapi\.(json|yaml))(\/|$)/;
+const isPublicRoute = (request: FastifyRequest) => {
+  const route = request.routeOptions.url;
+  return route !== undefined && PUBLIC_ROUTES.test(route);
+};
 
 /** The one key a request presents, as the API-key guard's strategies would read it. */
 function presentedKey(request: FastifyRequest): string | null {
@@ -25,8 +33,8 @@ function presentedKey(request: FastifyRequest): string | null {
 export function refuseForgedKeys(fastify: FastifyInstance, authenticator: KeyAuthenticator, refusals: AuthRefusals): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const key = presentedKey(request);
-    if (key === null || PUBLIC_PATHS.test(request.url) || !authenticator.isForged(key)) return done();
-    void refusals.refuse(invalidKey(), request.ip).then((answer) => {
+    if (key === null || !authenticator.isForged(key) || isPublicRoute(request)) return done();
+    void refusals.refuse(invalidKey(), canonicalIp(request.ip) ?? undefined).then((answer) => {
       const { status, headers, body } = toErrorResponse(answer, String(request.id));
       void reply.status(status).headers(headers).send(body);
     }, done);

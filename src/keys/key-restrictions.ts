@@ -1,49 +1,60 @@
 import ipaddr from 'ipaddr.js';
-import { isValidCidr } from '../common/http/ip-ranges';
+import { getDomain } from 'tldts';
+import { isValidCidr, normalizeIpRule, parseIp, parseIpRange, type Range } from '../common/http/ip-ranges';
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+/** `https://*.example.com`, `http://localhost:3000`: scheme, host (a leading `*.` allowed), optional port 1-65535. */
+const REFERRER_PATTERN = /^(https?):\/\/(\*\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?::([1-9]\d{0,4}))?$/;
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
 
-/** `https://*.example.com`, `http://localhost:3000`: scheme, host (a leading `*.` allowed), optional port. */
-const REFERRER_PATTERN = /^(https?):\/\/(\*\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(:\d{1,5})?$/;
-
-export function isValidReferrerPattern(pattern: string): boolean {
-  return pattern.length <= 253 && REFERRER_PATTERN.test(pattern);
+/**
+ * A referrer pattern in the form it is stored and compared in (lowercase, no default port, as
+ * browsers send `Origin`), or null when it is refused: not `scheme://host[:port]`, a port outside
+ * 1-65535, or a wildcard over a public suffix (`*.com`, `*.co.uk`, `*.github.io`), which would let
+ * anyone's site in.
+ */
+export function normalizeReferrerPattern(pattern: string): string | null {
+  if (pattern.length > 253) return null;
+  const match = REFERRER_PATTERN.exec(pattern.toLowerCase());
+  if (!match) return null;
+  const [, scheme, star, host, port] = match;
+  if (port && Number(port) > 65_535) return null;
+  if (star && getDomain(host, { allowPrivateDomains: true }) === null) return null;
+  return `${scheme}://${star ?? ''}${host}${port && port !== DEFAULT_PORT[scheme] ? `:${port}` : ''}`;
 }
 
-export { isValidCidr as isValidIpRule };
+export const isValidReferrerPattern = (pattern: string): boolean => normalizeReferrerPattern(pattern) !== null;
 
-function toRange(rule: string): Range {
-  if (rule.includes('/')) return ipaddr.parseCIDR(rule);
-  const address = ipaddr.parse(rule);
-  return [address, address.kind() === 'ipv4' ? 32 : 128];
-}
+export { isValidCidr as isValidIpRule, normalizeIpRule };
 
-/** Normalises `::ffff:1.2.3.4` to `1.2.3.4` so a v4 rule matches a v4 client behind a v6 socket. */
-function parseClient(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  if (!ipaddr.isValid(ip)) return null;
-  const address = ipaddr.parse(ip);
-  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (address as ipaddr.IPv6).toIPv4Address()
-    : address;
-}
+const MAPPED_BLOCK = ipaddr.IPv6.parse('::ffff:0:0');
 
-/** Compiled once per key; matching a client is then a few integer comparisons per rule. */
+/**
+ * Compiled once per key; matching a client is then a few integer comparisons per rule. Rules and
+ * clients are compared in one normal form (see parseIpRange): IPv4 clients, mapped or not, meet the
+ * IPv4 rules, and an IPv6 range that holds all of `::ffff:0:0/96` (`::/0` does) holds them too.
+ * A stored rule the API would refuse today matches nothing.
+ */
 export class IpAllowList {
-  private readonly ranges: Range[];
+  private readonly v4: Range[] = [];
+  private readonly v6: Range[] = [];
+  private readonly everyIpv4: boolean;
+  readonly empty: boolean;
 
   constructor(rules: readonly string[]) {
-    this.ranges = rules.map(toRange);
-  }
-
-  get empty(): boolean {
-    return this.ranges.length === 0;
+    this.empty = rules.length === 0;
+    for (const rule of rules) {
+      const range = parseIpRange(rule);
+      if (range) (range[0].kind() === 'ipv4' ? this.v4 : this.v6).push(range);
+    }
+    this.everyIpv4 = this.v6.some(([network, bits]) => bits < 96 && MAPPED_BLOCK.match(network, bits));
   }
 
   allows(ip: string | null | undefined): boolean {
     if (this.empty) return true;
-    const client = ip ? parseClient(ip) : null;
+    const client = ip ? parseIp(ip) : null;
     if (!client) return false;
-    return this.ranges.some(([range, bits]) => range.kind() === client.kind() && client.match(range, bits));
+    if (client.kind() === 'ipv4') return this.everyIpv4 || this.v4.some(([network, bits]) => client.match(network, bits));
+    return this.v6.some(([network, bits]) => client.match(network, bits));
   }
 }
 
@@ -59,17 +70,17 @@ interface CompiledReferrer {
  * one or more labels in front of the host and never for the host itself.
  */
 export class ReferrerAllowList {
-  private readonly patterns: CompiledReferrer[];
+  private readonly patterns: CompiledReferrer[] = [];
+  readonly empty: boolean;
 
   constructor(patterns: readonly string[]) {
-    this.patterns = patterns.map((p) => {
-      const [, scheme, star, host, port] = REFERRER_PATTERN.exec(p.toLowerCase())!;
-      return { scheme, wildcard: Boolean(star), host, port: port ? port.slice(1) : '' };
-    });
-  }
-
-  get empty(): boolean {
-    return this.patterns.length === 0;
+    this.empty = patterns.length === 0;
+    for (const pattern of patterns) {
+      const normal = normalizeReferrerPattern(pattern);
+      if (!normal) continue;
+      const [, scheme, star, host, port] = REFERRER_PATTERN.exec(normal)!;
+      this.patterns.push({ scheme, wildcard: Boolean(star), host, port: port ?? '' });
+    }
   }
 
   allows(origin: string | null | undefined, referer: string | null | undefined): boolean {

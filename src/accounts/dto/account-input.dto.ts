@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { Optional } from '../../common/http/validation';
+import { HasVisibleText } from '../../common/http/validators';
 import { PLAN_SLUG } from '../../plans/dto/plan-input.dto';
 import { AccountStatus } from '../account.entity';
 
 export class CreateAccountDto {
   @ApiProperty({ example: 'Acme Inc.', minLength: 1, maxLength: 100 })
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @MaxLength(100) @HasVisibleText()
   name!: string;
 
   @ApiProperty({ example: 'ops@acme.test', maxLength: 254 })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ListQueryDto } from '../../common/http/list-query.dto';
 import { Optional } from '../../common/http/validation';
+import { IsRfc3339 } from '../../common/http/validators';
 import { AuditAction } from '../audit-action';
 import { ACTOR_TYPES, type ActorType, type AuditEvent } from '../audit-event.entity';
 
@@ -75,11 +76,11 @@ export class AuditFilterDto {
   actor_type?: ActorType;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time' })
-  @Optional() @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  @Optional() @IsRfc3339()
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events before this time' })
-  @Optional() @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  @Optional() @IsRfc3339()
   until?: string;
 }
 

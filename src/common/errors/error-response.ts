@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { redactKeys } from '../http/key-shape';
 import { DomainException, type FieldProblem } from './domain.exception';
 import { DEFAULT_MESSAGE, ERROR_STATUS, ErrorCode } from './error-code';
 
@@ -75,13 +76,14 @@ export function toErrorResponse(err: unknown, requestId: string): ErrorResponse 
     code = ErrorCode.ServiceUnavailable;
     message = DEFAULT_MESSAGE[code];
     headers = { 'Retry-After': '5' };
-    logger.warn(`Dependency unavailable [${requestId}]: ${(err as Error).message}`);
+    // Messages and stacks can quote a URL or a query parameter: nothing key-shaped is logged.
+    logger.warn(`Dependency unavailable [${requestId}]: ${redactKeys(String((err as Error).message))}`);
   } else {
     const e = err as { statusCode?: number; code?: string };
     const status = typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
     code = BY_STATUS[status] ?? (status === 500 ? ErrorCode.InternalError : ErrorCode.ValidationFailed);
     message = FRAMEWORK_MESSAGES[e?.code ?? ''] ?? DEFAULT_MESSAGE[code];
-    if (status === 500) logger.error(`Unhandled error [${requestId}]`, (err as Error)?.stack ?? String(err));
+    if (status === 500) logger.error(`Unhandled error [${requestId}]`, redactKeys((err as Error)?.stack ?? String(err)));
   }
 
   const status = ERROR_STATUS[code];

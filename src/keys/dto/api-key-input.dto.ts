@@ -1,13 +1,15 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsString, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength,
   ValidateIf, registerDecorator, type ValidationArguments,
 } from 'class-validator';
 import { GRANTABLE_SCOPES } from '../../common/auth/scopes';
 import { ListQueryDto } from '../../common/http/list-query.dto';
 import { Optional } from '../../common/http/validation';
+import { HasVisibleText, IsRfc3339 } from '../../common/http/validators';
 import { KeyEnvironment } from '../../common/auth/environment';
-import { isValidIpRule, isValidReferrerPattern } from '../key-restrictions';
+import { isValidIpRule, isValidReferrerPattern, normalizeIpRule, normalizeReferrerPattern } from '../key-restrictions';
 import { KeyStatus } from './api-key.dto';
 
 const METADATA_MAX_BYTES = 4096;
@@ -44,9 +46,13 @@ function EachString(test: (value: string) => boolean, message: string) {
     });
 }
 
+/** Stores each entry in its normal form, so it is shown and compared as it matches; entries it refuses are left for validation to report. */
+const NormalizeEach = (normalize: (value: string) => string | null) =>
+  Transform(({ value }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? (normalize(v) ?? v) : v)) : value));
+
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Production API Key', minLength: 1, maxLength: 100 })
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @MaxLength(100) @HasVisibleText()
   name!: string;
 
   @ApiPropertyOptional({ enum: KeyEnvironment, enumName: 'KeyEnvironment', description: "Defaults to live (for a test key, to test)." })
@@ -54,7 +60,7 @@ export class CreateApiKeyDto {
   environment?: KeyEnvironment;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Must be in the future; null clears it.' })
-  @Optional() @ValidateIf((_o, v) => v !== null) @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expires_at must be an ISO 8601 date-time' })
+  @Optional() @ValidateIf((_o, v) => v !== null) @IsRfc3339()
   expires_at?: string | null;
 
   @ApiPropertyOptional({ default: true })
@@ -69,14 +75,25 @@ export class CreateApiKeyDto {
   @Optional() @IsArray() @ArrayMaxSize(20) @IsIn(GRANTABLE_SCOPES, { each: true, message: `each scope must be one of ${GRANTABLE_SCOPES.join(', ')}` })
   scopes?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['203.0.113.0/24', '2001:db8::/32'], description: 'IPv4/IPv6 addresses or CIDR ranges; empty allows any.' })
-  @Optional() @IsArray() @ArrayMaxSize(100)
-  @EachString(isValidIpRule, 'each entry of allowed_ips must be an IPv4/IPv6 address or CIDR range')
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['203.0.113.0/24', '2001:db8::/32'],
+    description: 'IPv4/IPv6 addresses or CIDR ranges (no zone ids), stored normalised (`::ffff:10.0.0.0/104` as `10.0.0.0/8`); empty allows any.',
+  })
+  @Optional() @IsArray() @ArrayMaxSize(100) @NormalizeEach(normalizeIpRule)
+  @EachString(isValidIpRule, 'each entry of allowed_ips must be an IPv4 address in dotted-quad form or an IPv6 address (no zone id), optionally with a /prefix length')
   allowed_ips?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['https://*.example.com'], description: 'Origin patterns; `*.` matches one or more leading labels.' })
-  @Optional() @IsArray() @ArrayMaxSize(50)
-  @EachString(isValidReferrerPattern, 'each entry of allowed_referrers must look like https://app.example.com or https://*.example.com')
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://*.example.com'],
+    description: 'Origin patterns; `*.` matches one or more leading labels, never over a public suffix (`*.co.uk`). Stored without a default port.',
+  })
+  @Optional() @IsArray() @ArrayMaxSize(50) @NormalizeEach(normalizeReferrerPattern)
+  @EachString(
+    isValidReferrerPattern,
+    'each entry of allowed_referrers must look like https://app.example.com or https://*.example.com (a port from 1 to 65535; no wildcard over a public suffix such as *.com or *.co.uk)',
+  )
   allowed_referrers?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Your own data, at most 4 KiB.' })

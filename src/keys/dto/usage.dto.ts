@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601 } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { Optional } from '../../common/http/validation';
+import { IsRfc3339 } from '../../common/http/validators';
 
 export class UsageQueryDto {
   @ApiPropertyOptional({ enum: ['hour', 'day'], default: 'hour' })
@@ -8,11 +9,11 @@ export class UsageQueryDto {
   granularity?: 'hour' | 'day';
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: 24 hours (hour) or 30 days (day) before until' })
-  @Optional() @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  @Optional() @IsRfc3339()
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: now' })
-  @Optional() @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  @Optional() @IsRfc3339()
   until?: string;
 }
 

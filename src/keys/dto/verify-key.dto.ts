@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { Optional } from '../../common/http/validation';
+import { IsIpAddress } from '../../common/http/validators';
 import { ErrorCode } from '../../common/errors/error-code';
 import { KeyEnvironment } from '../../common/auth/environment';
 
@@ -9,8 +10,11 @@ export class VerifyKeyDto {
   @IsString() @MaxLength(200)
   key!: string;
 
-  @ApiPropertyOptional({ description: "The client's IP, checked against the key's allowed_ips (required when it has any)." })
-  @Optional() @IsString() @MaxLength(64)
+  @ApiPropertyOptional({
+    description: "The client's IP, checked against the key's allowed_ips (required when it has any): a dotted-quad IPv4 or an IPv6 address, without a zone id.",
+    example: '203.0.113.7',
+  })
+  @Optional() @IsString() @MaxLength(64) @IsIpAddress()
   ip?: string;
 
   @ApiPropertyOptional({ description: "The client's Origin (or Referer), checked against the key's allowed_referrers." })

@@ -1,5 +1,6 @@
 import { ApiProperty, OmitType, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { HasVisibleText } from '../../common/http/validators';
 
 export const PLAN_SLUG = /^[a-z][a-z0-9-]{1,39}$/;
 const nullable = () => ValidateIf((_o, v) => v !== null);
@@ -10,7 +11,7 @@ export class CreatePlanDto {
   slug!: string;
 
   @ApiProperty({ example: 'Team', minLength: 1, maxLength: 100 })
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString() @MinLength(1) @MaxLength(100) @HasVisibleText()
   name!: string;
 
   @ApiProperty()
