@@ -11,6 +11,8 @@ import { IpAllowList, ReferrerAllowList } from './key-restrictions';
  */
 export interface AuthRecord {
   principal: Readonly<Principal>;
+  /** The same key presented with its old secret during a grace period: it may authenticate, not manage. */
+  gracePrincipal: Readonly<Principal>;
   active: boolean;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -65,22 +67,28 @@ export async function loadAuthRecord(em: EntityManager, hash: string): Promise<A
   const [row] = await em.getConnection().execute<Row[]>(LOOKUP, [hash, hash]);
   if (!row) return null;
   // Frozen, because every request the cached record serves shares it: a mutation would leak across requests.
+  const principal: Principal = {
+    keyId: row.key_id,
+    keyName: row.key_name,
+    environment: row.environment,
+    scopes: Object.freeze(row.scopes) as string[],
+    accountId: row.account_id,
+    accountName: row.account_name,
+    accountEmail: row.account_email,
+    isOperatorAccount: row.is_operator,
+    credential: 'key',
+    planSlug: row.plan_slug,
+    rateLimitPerMinute: row.rate_limit_per_minute,
+    rateLimitPerHour: row.rate_limit_per_hour,
+    ips: new IpAllowList(row.allowed_ips),
+    referrers: new ReferrerAllowList(row.allowed_referrers),
+    allowedIps: Object.freeze(row.allowed_ips),
+    allowedReferrers: Object.freeze(row.allowed_referrers),
+    expiresAt: date(row.expires_at),
+  };
   return {
-    principal: Object.freeze({
-      keyId: row.key_id,
-      keyName: row.key_name,
-      environment: row.environment,
-      scopes: Object.freeze(row.scopes) as string[],
-      accountId: row.account_id,
-      accountName: row.account_name,
-      accountEmail: row.account_email,
-      isOperator: row.is_operator,
-      planSlug: row.plan_slug,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      rateLimitPerHour: row.rate_limit_per_hour,
-      ips: new IpAllowList(row.allowed_ips),
-      referrers: new ReferrerAllowList(row.allowed_referrers),
-    }),
+    principal: Object.freeze(principal),
+    gracePrincipal: Object.freeze({ ...principal, credential: 'grace_secret' }),
     active: row.active,
     expiresAt: date(row.expires_at),
     revokedAt: date(row.revoked_at),

@@ -78,14 +78,14 @@ export class KeyAuthenticator {
     const current = record.secretHash === hash;
     const inGrace = !current && record.graceSecretHash === hash && record.graceExpiresAt !== null && record.graceExpiresAt > now;
     if (!current && !inGrace) return INVALID_KEY;
-    const { principal } = record;
+    const principal = current ? record.principal : record.gracePrincipal;
     const who = { accountId: principal.accountId, keyId: principal.keyId, environment: principal.environment };
     if (record.revokedAt) return { ok: false, code: ErrorCode.ApiKeyRevoked, ...who };
     if (record.expiresAt && record.expiresAt <= now) return { ok: false, code: ErrorCode.ApiKeyExpired, ...who };
     if (!record.active) return { ok: false, code: ErrorCode.ApiKeyInactive, ...who };
     if (record.accountSuspended) return { ok: false, code: ErrorCode.AccountSuspended, ...who };
-    // The operator's own keys never lose API access through a plan: they are how plans get fixed.
-    if (!record.apiAccess && !principal.isOperator) {
+    // The operator account never loses API access through a plan: its keys are how plans get fixed.
+    if (!record.apiAccess && !principal.isOperatorAccount) {
       return { ok: false, code: ErrorCode.Forbidden, message: `API access is not available on the ${record.planName} plan. Upgrade to Pro.`, ...who };
     }
     return { ok: true, principal };

@@ -2,7 +2,7 @@ import type { Principal } from '../common/auth/principal';
 import { DomainException } from '../common/errors/domain.exception';
 import { assertMayManage, covers, grantableScopes } from './key-scopes';
 
-const caller = (scopes: string[], isOperator = false) => ({ scopes, isOperator }) as Principal;
+const caller = (scopes: string[], isOperatorAccount = false) => ({ scopes, isOperatorAccount }) as Principal;
 const code = (fn: () => unknown) => {
   try {
     fn();

@@ -10,7 +10,8 @@ export function covers(held: readonly string[], target: readonly string[]): bool
 
 /**
  * The scopes a new or changed key gets: the caller's own when none are asked for; never an empty
- * list; never more than the caller holds; `admin` only inside the operator account.
+ * list; never more than the caller holds; `admin` only inside the operator account (and only from
+ * a key holding it).
  */
 export function grantableScopes(caller: Principal, requested: string[] | undefined): string[] {
   if (requested === undefined) return [...caller.scopes];
@@ -20,7 +21,7 @@ export function grantableScopes(caller: Principal, requested: string[] | undefin
     ]);
   }
   const scopes = [...new Set(requested)];
-  if (!covers(caller.scopes, scopes) || (scopes.includes(ADMIN_SCOPE) && !caller.isOperator)) {
+  if (!covers(caller.scopes, scopes) || (scopes.includes(ADMIN_SCOPE) && !caller.isOperatorAccount)) {
     throw new DomainException(ErrorCode.InsufficientScope, 'A key cannot grant scopes it does not hold itself.');
   }
   return scopes.includes(ALL_CUSTOMER_SCOPES) ? scopes.filter((s) => s === ALL_CUSTOMER_SCOPES || s === ADMIN_SCOPE) : scopes;

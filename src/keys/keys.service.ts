@@ -17,6 +17,7 @@ import { ApiKeyDto, type ApiKeyWithSecretDto, KeyStatus } from './dto/api-key.dt
 import { InvalidationBus } from './invalidation-bus';
 import { KeyHasher } from './key-hasher';
 import { KeyIssuer } from './key-issuer.service';
+import { assertChangeWithin, assertMayManageRestricted, restrictionsForNewKey } from './key-restriction-inheritance';
 import { assertMayManage, grantableScopes } from './key-scopes';
 
 const KEY_ID = /^key_[0-9A-Za-z]{22}$/;
@@ -52,15 +53,20 @@ export class KeysService {
       throw new DomainException(ErrorCode.EnvironmentMismatch, 'A test key can create only test keys.');
     }
     const scopes = grantableScopes(caller, input.scopes);
-    const expiresAt = futureDate(input.expires_at);
+    const restrictions = restrictionsForNewKey(caller, {
+      expiresAt: futureDate(input.expires_at),
+      allowedIps: input.allowed_ips,
+      allowedReferrers: input.allowed_referrers,
+    });
     return this.em.transactional(async (em) => {
       // The account row lock serialises creates per account, so the limit holds under concurrency.
       const account = await em.findOneOrFail(Account, { id: caller.accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['plan'] });
       const max = account.plan.maxKeys;
-      if (max !== null && (await em.count(ApiKey, { account: account.id, revokedAt: null })) >= max) {
+      // Each environment has the plan's max_keys of its own: test keys cannot use up the live ones.
+      if (max !== null && (await em.count(ApiKey, { account: account.id, environment, revokedAt: null })) >= max) {
         throw new DomainException(
           ErrorCode.KeyLimitReached,
-          `The ${account.plan.name} plan allows ${max} API key${max === 1 ? '' : 's'}; revoke or delete one, or upgrade.`,
+          `The ${account.plan.name} plan allows ${max} ${environment} API key${max === 1 ? '' : 's'}; revoke or delete one, or upgrade.`,
         );
       }
       return this.issuer.issue(
@@ -71,9 +77,9 @@ export class KeysService {
           environment,
           scopes,
           active: input.active,
-          expiresAt,
-          allowedIps: input.allowed_ips,
-          allowedReferrers: input.allowed_referrers,
+          expiresAt: restrictions.expiresAt,
+          allowedIps: [...restrictions.allowedIps],
+          allowedReferrers: [...restrictions.allowedReferrers],
           metadata: input.metadata,
         },
         actor,
@@ -100,10 +106,12 @@ export class KeysService {
   }
 
   update(caller: Principal, id: string, input: UpdateApiKeyDto, actor: RequestActor): Promise<ApiKeyDto> {
+    const expiresAt = futureDate(input.expires_at);
+    assertChangeWithin(caller, { expiresAt, allowedIps: input.allowed_ips, allowedReferrers: input.allowed_referrers });
     return this.change(caller, id, actor, AuditAction.KeyUpdated, (key) => {
       if (input.scopes !== undefined) key.scopes = grantableScopes(caller, input.scopes);
       if (input.name !== undefined) key.name = input.name;
-      if (input.expires_at !== undefined) key.expiresAt = futureDate(input.expires_at) ?? null;
+      if (expiresAt !== undefined) key.expiresAt = expiresAt;
       if (input.allowed_ips !== undefined) key.allowedIps = input.allowed_ips;
       if (input.allowed_referrers !== undefined) key.allowedReferrers = input.allowed_referrers;
       if (input.metadata !== undefined) key.metadata = input.metadata;
@@ -144,6 +152,7 @@ export class KeysService {
     await this.bus.transactional(async (em, changed) => {
       const key = await this.find(em, caller, id, true);
       assertMayManage(caller, key.scopes);
+      assertMayManageRestricted(caller, key);
       await this.audit.record(em, {
         accountId: caller.accountId,
         action: AuditAction.KeyDeleted,
@@ -168,6 +177,7 @@ export class KeysService {
     return this.bus.transactional(async (em, changed) => {
       const key = await this.find(em, caller, id, true);
       assertMayManage(caller, key.scopes);
+      assertMayManageRestricted(caller, key);
       if (key.revokedAt) {
         if (action === AuditAction.KeyRevoked) return ApiKeyDto.from(key);
         throw new DomainException(ErrorCode.Conflict, 'This API key is revoked; a revoked key cannot be changed.');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { Principal } from '../common/auth/principal';
+import { hasOperatorPowers, type Principal } from '../common/auth/principal';
 import { KeyEnvironment } from '../common/auth/environment';
 import type { VerifyKeyDto, VerifyKeyResultDto } from './dto/verify-key.dto';
 import { KeyUsedEvent } from './events/key-used.event';
@@ -24,8 +24,8 @@ export class VerificationService {
   ) {}
 
   /**
-   * A customer key verifies keys of its own account (a test key, only test keys); an operator
-   * key verifies any account's. Keys beyond the caller's reach are reported exactly like
+   * A key verifies keys of its own account (a test key, only test keys); a key with the `admin`
+   * scope verifies any account's. Keys beyond the caller's reach are reported exactly like
    * unknown keys, so verify cannot be used to probe other tenants.
    */
   async verify(caller: Principal, input: VerifyKeyDto): Promise<VerifyKeyResultDto> {
@@ -33,7 +33,7 @@ export class VerificationService {
     const target = outcome.ok ? outcome.principal : outcome;
     const visible =
       target.accountId !== undefined &&
-      (caller.isOperator || target.accountId === caller.accountId) &&
+      (target.accountId === caller.accountId || hasOperatorPowers(caller)) &&
       (caller.environment === KeyEnvironment.Live || target.environment === KeyEnvironment.Test);
     if (!visible) return refused(INVALID_KEY.code);
     if (!outcome.ok) {

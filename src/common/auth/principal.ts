@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { KeyEnvironment } from './environment';
+import { ADMIN_SCOPE, holdsScope } from './scopes';
 
 /** A compiled allow-list of a key's restrictions (implemented by the keys module). */
 export interface ClientRestriction {
@@ -22,13 +23,20 @@ export interface Principal {
   accountId: string;
   accountName: string;
   accountEmail: string;
-  isOperator: boolean;
+  /** The account is the operator's (what the account is); operator powers come from the `admin` scope. */
+  isOperatorAccount: boolean;
+  /** What authenticated the request: the key's secret, its old secret during a grace period, or a console session cookie. */
+  credential: 'key' | 'grace_secret' | 'session';
   planSlug: string;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   /** The key's restrictions, compiled; checked by the guard against the request. */
   ips: IpRestriction;
   referrers: ReferrerRestriction;
+  /** The same restrictions as stored, and the key's expiry: keys it creates or changes may not be wider. */
+  allowedIps: readonly string[];
+  allowedReferrers: readonly string[];
+  expiresAt: Date | null;
   /** Set when a console session authenticated the request (keyId is then the session's id). */
   session?: PrincipalSession;
 }
@@ -45,6 +53,9 @@ export interface PrincipalSession {
   user: PortalUser;
   expiresAt: Date;
 }
+
+/** Cross-account powers and the `operator` actor type belong to keys holding `admin`, not to every key of the operator account. */
+export const hasOperatorPowers = (principal: Principal): boolean => holdsScope(principal.scopes, ADMIN_SCOPE);
 
 /** Who did something, and from where, for the audit log. */
 export interface RequestActor {
@@ -72,7 +83,7 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
   return principal;
 });
 
-/** The caller as an audit actor: operator keys act as `operator`, customer keys as `api_key`. */
+/** The caller as an audit actor: keys holding `admin` act as `operator`, all others as `api_key`; sessions as `user`. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestActor => {
   const request = ctx.switchToHttp().getRequest<FastifyRequest>();
   const principal = request.user;
@@ -80,7 +91,7 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   const userAgent = request.headers['user-agent'];
   const session = principal.session;
   return {
-    type: principal.isOperator ? 'operator' : 'api_key',
+    type: hasOperatorPowers(principal) ? 'operator' : 'api_key',
     id: principal.keyId,
     accountId: principal.accountId,
     ip: request.ip ?? null,

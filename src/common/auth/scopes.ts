@@ -13,6 +13,12 @@ export function holdsScope(held: readonly string[], required: Scope): boolean {
   return required !== ADMIN_SCOPE && held.includes(ALL_CUSTOMER_SCOPES);
 }
 
+/**
+ * Scopes that change keys, webhooks or accounts. A secret in its grace period may not use them: it
+ * stays valid so clients can move over, not so its holder can rotate the key away from its owner.
+ */
+export const MANAGING_SCOPES: ReadonlySet<string> = new Set(['keys:write', 'webhooks:write', ADMIN_SCOPE]);
+
 export const REQUIRED_SCOPE = 'latchkey:required-scope';
 /** The scope a route needs; routes without it accept any valid key. */
 export const RequireScope = (scope: Scope) => SetMetadata(REQUIRED_SCOPE, scope);
