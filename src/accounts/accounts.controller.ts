@@ -37,6 +37,6 @@ export class AccountsController {
   @ApiOperation({ operationId: 'getAccount', summary: 'The account with its plan, limits and key count' })
   @ApiEnvelope(AccountOverviewDto)
   account(@CurrentPrincipal() principal: Principal): Promise<AccountOverviewDto> {
-    return this.accounts.overview(principal.accountId);
+    return this.accounts.overview(principal);
   }
 }

@@ -112,15 +112,19 @@ export class AccountsService {
     return { account, key: { id: principal.keyId, name: principal.keyName, environment: principal.environment, scopes: principal.scopes } };
   }
 
-  async overview(accountId: string): Promise<AccountOverviewDto> {
-    const account = await this.find(this.em, accountId);
+  /** `key_count` is for the calling key's environment: each environment has `max_keys` of its own. */
+  async overview(principal: Principal): Promise<AccountOverviewDto> {
+    const account = await this.find(this.em, principal.accountId);
     const plan = await this.em.findOneOrFail(Plan, { slug: account.plan.slug });
-    const keyCount = await this.em.count(ApiKey, { account: account.id, revokedAt: null });
+    const counted = { account: account.id, revokedAt: null };
+    const live = await this.em.count(ApiKey, { ...counted, environment: KeyEnvironment.Live });
+    const test = await this.em.count(ApiKey, { ...counted, environment: KeyEnvironment.Test });
     const { plan: _slug, ...base } = AccountDto.from(account);
     return {
       ...base,
       plan: PlanDto.from(plan),
-      key_count: keyCount,
+      key_count: principal.environment === KeyEnvironment.Test ? test : live,
+      key_counts: { live, test },
       max_keys: plan.maxKeys,
       rate_limit_per_minute: plan.rateLimitPerMinute,
       rate_limit_per_hour: plan.rateLimitPerHour,

@@ -33,11 +33,21 @@ export class CreatedAccountDto {
   api_key!: ApiKeyWithSecretDto;
 }
 
+export class KeyCountsDto {
+  @ApiProperty({ type: 'integer' }) live!: number;
+  @ApiProperty({ type: 'integer' }) test!: number;
+}
+
 /** `GET /v1/account`: the account with its plan and how much of it is used. */
 export class AccountOverviewDto extends OmitType(AccountDto, ['plan'] as const) {
   @ApiProperty({ type: PlanDto }) plan!: PlanDto;
-  @ApiProperty({ type: 'integer', description: 'Keys that count toward max_keys (neither revoked nor deleted)' })
+  @ApiProperty({
+    type: 'integer',
+    description: "Keys of the calling key's environment that count toward max_keys (neither revoked nor deleted); each environment has max_keys of its own",
+  })
   key_count!: number;
+  @ApiProperty({ type: KeyCountsDto, description: 'The same count for each environment' })
+  key_counts!: KeyCountsDto;
   @ApiProperty({ type: 'integer', nullable: true, description: 'null means unlimited' }) max_keys!: number | null;
   @ApiProperty({ type: 'integer' }) rate_limit_per_minute!: number;
   @ApiProperty({ type: 'integer' }) rate_limit_per_hour!: number;
