@@ -430,7 +430,7 @@ describe('portal sessions (e2e)', () => {
       await http.patch(`/v1/admin/accounts/${account.accountId}`).set('X-API-Key', t.operatorKey).send({ status: 'active' }).expect(200);
       await as(s1.cookie).get('/v1/me').expect(401);
       const rows = await sql<{ id: string; ended_reason: string }>('select id, ended_reason from portal_sessions where account_id = ? order by id', [account.accountId]);
-      expect(rows.map((r) => r.ended_reason)).toEqual(['account_suspended', 'account_suspended', 'account_suspended']);
+      expect(rows.map((r: { ended_reason: string }) => r.ended_reason)).toEqual(['account_suspended', 'account_suspended', 'account_suspended']);
       const audit = await http.get(`/v1/admin/accounts/${account.accountId}/audit-events?action=portal_session.ended`).set('X-API-Key', t.operatorKey).expect(200);
       expect(audit.body.data).toHaveLength(3);
       for (const e of audit.body.data) expect(e.changes).toEqual({ ended_reason: { before: null, after: 'account_suspended' } });

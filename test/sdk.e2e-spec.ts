@@ -126,7 +126,7 @@ describe('key lifecycle through the generated SDK (e2e)', () => {
     expect(secret.startsWith('lk_live_')).toBe(true);
     expect(created.last4).toBe(secret.slice(-4));
     const me = await withBearer(secret).GET('/v1/me');
-    expect(me.data?.data.key.id).toBe(created.id);
+    expect(me.data?.data.key?.id).toBe(created.id);
     // The new key holds keys:read and keys:verify only: creating keys is beyond it.
     const narrow = await withHeader(secret).POST('/v1/api-keys', { body: { name: 'wider' } });
     expect(narrow.response.status).toBe(403);
