@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { clientBucket } from './client-bucket';
 
 /** Budgets for callers without a valid key, per client IP (health checks, docs, 401s). */
 export const ANONYMOUS_LIMITS = { perMinute: 300, perHour: 5_000 };
@@ -13,7 +14,7 @@ export const HOUR = { name: 'hour', ttl: 3_600_000 };
 /** What a request is counted against: the console session, the key's account and environment, or the client IP. */
 export function trackerFor(principal: Principal | undefined, ip: string | undefined): string {
   if (principal?.session) return `session:${principal.session.id}`;
-  return principal ? `acct:${principal.accountId}:${principal.environment}` : `ip:${ip ?? 'unknown'}`;
+  return principal ? `acct:${principal.accountId}:${principal.environment}` : `ip:${clientBucket(ip)}`;
 }
 
 export function limitFor(principal: Principal | undefined, window: 'minute' | 'hour'): number {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
 import { MetricsService } from '../metrics/metrics.service';
+import { clientBucket } from './client-bucket';
 import { rateLimitHeaders, windowState, type WindowState } from './rate-limit-headers';
 import { ANONYMOUS_LIMITS, AUTH_FAILURES_PER_MINUTE, HOUR, MINUTE } from './rate-limits';
 import { ResilientStorage } from './resilient.storage';
@@ -25,13 +26,13 @@ export class RequestLimiter {
    */
   async countRefusal(ip: string | undefined, code: ErrorCode): Promise<DomainException | null> {
     if (code !== ErrorCode.Unauthorized) return (await this.countAnonymous(ip)).refusal;
-    const windows = [await this.count(`lk:authfail:${ip ?? 'unknown'}`, 'auth-failures', MINUTE.ttl, AUTH_FAILURES_PER_MINUTE)];
+    const windows = [await this.count(`lk:authfail:${clientBucket(ip)}`, 'auth-failures', MINUTE.ttl, AUTH_FAILURES_PER_MINUTE)];
     return windows[0].exceeded ? this.refusal(windows, 'invalid_key') : null;
   }
 
   /** Counts an unauthenticated request to a public route against the IP's anonymous budget. */
   async countAnonymous(ip: string | undefined): Promise<{ headers: Record<string, string>; refusal: DomainException | null }> {
-    const tracker = `lk:ip:${ip ?? 'unknown'}`;
+    const tracker = `lk:ip:${clientBucket(ip)}`;
     const windows = [
       await this.count(tracker, MINUTE.name, MINUTE.ttl, ANONYMOUS_LIMITS.perMinute),
       await this.count(tracker, HOUR.name, HOUR.ttl, ANONYMOUS_LIMITS.perHour),
