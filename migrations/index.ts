@@ -3,6 +3,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261122083634 } from './Migration20261122083634';
 import { Migration20261122083700_seed_plans } from './Migration20261122083700_seed_plans';
 import { Migration20261122091228_audit_usage } from './Migration20261122091228_audit_usage';
+import { Migration20261201194146_audit_verifications } from './Migration20261201194146_audit_verifications';
 import { Migration20261201194426_portal_sessions } from './Migration20261201194426_portal_sessions';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file here; add it to this list. */
@@ -10,5 +11,6 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261122083634', class: Migration20261122083634 },
   { name: 'Migration20261122083700_seed_plans', class: Migration20261122083700_seed_plans },
   { name: 'Migration20261122091228_audit_usage', class: Migration20261122091228_audit_usage },
+  { name: 'Migration20261201194146_audit_verifications', class: Migration20261201194146_audit_verifications },
   { name: 'Migration20261201194426_portal_sessions', class: Migration20261201194426_portal_sessions },
 ];

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AuditQueryService } from '../audit/audit-query.service';
-import { exportFile } from '../audit/audit.controller';
-import { AuditEventDto, AuditExportQueryDto, AuditListQueryDto, AuditVerifyDto } from '../audit/dto/audit-event.dto';
+import { exportFile, VERIFY_DESCRIPTION } from '../audit/audit.controller';
+import { AuditEventDto, AuditExportQueryDto, AuditListQueryDto, AuditVerifyDto, AuditVerifyQueryDto } from '../audit/dto/audit-event.dto';
 import { CurrentActor, type RequestActor } from '../common/auth/principal';
 import { Paginated } from '../common/http/envelope';
 import { ListQueryDto } from '../common/http/list-query.dto';
@@ -55,14 +55,14 @@ export class AdminAccountsController {
   @ApiResponse({ status: 200, description: 'One event per line (NDJSON) or row (CSV)', schema: { type: 'string' } })
   async exportAuditEvents(@Param('id') id: string, @Query() query: AuditExportQueryDto): Promise<StreamableFile> {
     const format = query.format ?? 'ndjson';
-    return exportFile(this.audit.export((await this.accounts.get(id)).id, query, format), format, `audit-events-${id}`);
+    return exportFile(await this.audit.export((await this.accounts.get(id)).id, query, format), format, `audit-events-${id}`);
   }
 
   @Get(':id/audit-events/verify')
-  @ApiOperation({ operationId: 'adminVerifyAuditChain', summary: "Checks an account's hash chain" })
+  @ApiOperation({ operationId: 'adminVerifyAuditChain', summary: "Checks an account's hash chain", description: VERIFY_DESCRIPTION })
   @ApiEnvelope(AuditVerifyDto)
-  async verifyAuditChain(@Param('id') id: string): Promise<AuditVerifyDto> {
-    return this.audit.verify((await this.accounts.get(id)).id);
+  async verifyAuditChain(@Param('id') id: string, @Query() query: AuditVerifyQueryDto): Promise<AuditVerifyDto> {
+    return this.audit.verify((await this.accounts.get(id)).id, query.full === 'true');
   }
 
   @Patch(':id')

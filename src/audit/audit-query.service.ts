@@ -5,9 +5,8 @@ import { Readable } from 'node:stream';
 import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
 import { Paginated } from '../common/http/envelope';
-import { AuditAnchor } from './audit-anchor.entity';
 import { AuditEvent } from './audit-event.entity';
-import { AuditService } from './audit.service';
+import { AuditVerifier } from './audit-verifier.service';
 import { AuditEventDto, type AuditFilterDto, type AuditListQueryDto, type AuditVerifyDto } from './dto/audit-event.dto';
 
 const BATCH = 1000;
@@ -34,7 +33,7 @@ const csvRow = (d: AuditEventDto) => [
 export class AuditQueryService {
   constructor(
     private readonly em: EntityManager,
-    private readonly audit: AuditService,
+    private readonly verifier: AuditVerifier,
   ) {}
 
   /**
@@ -60,39 +59,30 @@ export class AuditQueryService {
 
   /**
    * The matching events, oldest first, fetched a batch at a time as the client reads (the stream
-   * waits for the socket), each batch written as one chunk: memory stays flat.
+   * waits for the socket), each batch written as one chunk: memory stays flat. A later batch that
+   * fails cuts the response off, so a partial file never looks complete.
    */
-  export(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): Readable {
-    return Readable.from(this.chunks(accountId, filter, format));
+  async export(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): Promise<Readable> {
+    const pages = this.batches(accountId, filter);
+    // The first query runs before any header is sent, so its failure is an error response, not a cut 200.
+    const first = await pages.next();
+    return Readable.from(this.chunks(first.done ? null : first.value, pages, format));
   }
 
-  /** Walks the chain from its start (or the retention anchor) and reports the first broken link. */
-  async verify(accountId: string): Promise<AuditVerifyDto> {
-    const em = this.em.fork();
-    const anchor = await em.findOne(AuditAnchor, { accountId });
-    let prevHash: string | null = anchor?.hash ?? null;
-    let expectedSeq = BigInt(anchor?.seq ?? 0) + 1n;
-    let checked = 0;
-    for (;;) {
-      const rows = await em.find(AuditEvent, { accountId, seq: { $gte: String(expectedSeq) } }, { orderBy: { seq: 'asc' }, limit: BATCH });
-      for (const event of rows) {
-        checked++;
-        const intact = BigInt(event.seq) === expectedSeq && event.prevHash === prevHash && this.audit.linkHash(prevHash, event) === event.hash;
-        if (!intact) return { ok: false, checked, first_broken_event_id: event.id };
-        prevHash = event.hash;
-        expectedSeq++;
-      }
-      em.clear();
-      if (rows.length < BATCH) return { ok: true, checked, first_broken_event_id: null };
-    }
+  /** From the last verified point, or from the chain's start with `full`; see AuditVerifier. */
+  verify(accountId: string, full = false): Promise<AuditVerifyDto> {
+    return this.verifier.verify(accountId, full);
   }
 
-  private async *chunks(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): AsyncGenerator<string> {
-    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
-    for await (const batch of this.batches(accountId, filter)) {
+  private async *chunks(first: AuditEvent[] | null, rest: AsyncGenerator<AuditEvent[]>, format: 'ndjson' | 'csv'): AsyncGenerator<string> {
+    const render = (batch: AuditEvent[]) => {
       const dtos = batch.map(AuditEventDto.from);
-      yield format === 'ndjson' ? `${dtos.map((d) => JSON.stringify(d)).join('\n')}\n` : stringify(dtos.map(csvRow));
-    }
+      return format === 'ndjson' ? `${dtos.map((d) => JSON.stringify(d)).join('\n')}\n` : stringify(dtos.map(csvRow));
+    };
+    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+    if (!first) return;
+    yield render(first);
+    for await (const batch of rest) yield render(batch);
   }
 
   private async *batches(accountId: string, filter: AuditFilterDto): AsyncGenerator<AuditEvent[]> {

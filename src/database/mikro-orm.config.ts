@@ -11,12 +11,13 @@ import { requestEntityManager } from './request-context';
 import { Account } from '../accounts/account.entity';
 import { AuditAnchor } from '../audit/audit-anchor.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
+import { AuditVerification } from '../audit/audit-verification.entity';
 import { ApiKey } from '../keys/api-key.entity';
 import { KeyUsage } from '../keys/key-usage.entity';
 import { Plan } from '../plans/plan.entity';
 import { PortalSession } from '../portal/portal-session.entity';
 
-export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor, PortalSession];
+export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor, AuditVerification, PortalSession];
 
 const shared = {
   entities,

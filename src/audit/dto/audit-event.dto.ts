@@ -92,9 +92,25 @@ export class AuditExportQueryDto extends AuditFilterDto {
   format?: 'ndjson' | 'csv';
 }
 
+export class AuditVerifyQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: 'Re-hash the whole chain from its start (or retention anchor) instead of only the events added since the last verified point',
+  })
+  @Optional() @IsIn(['true', 'false'], { message: 'full must be true or false' })
+  full?: 'true' | 'false';
+}
+
 export class AuditVerifyDto {
   @ApiProperty({ description: 'True when every link of the chain checks out' }) ok!: boolean;
-  @ApiProperty({ type: 'integer', description: 'Events checked' }) checked!: number;
-  @ApiProperty({ type: String, nullable: true, description: 'The first event whose link or hash is wrong' })
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Events hashed by this check: with `full=true` the whole chain; otherwise the events added since the last verified point ' +
+      '(0 when there are none), or the whole chain when there is no such point or it could not be trusted',
+  })
+  checked!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'The first event whose link or hash is wrong, or the last verified event if the chain was cut off before it' })
   first_broken_event_id!: string | null;
 }

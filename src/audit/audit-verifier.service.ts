@@ -1,0 +1,181 @@
+import { EntityManager, MikroORM } from '@mikro-orm/core';
+import { Injectable } from '@nestjs/common';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { ServerSecrets } from '../common/crypto/server-secrets';
+import { DomainException } from '../common/errors/domain.exception';
+import { ErrorCode } from '../common/errors/error-code';
+import { AuditEvent } from './audit-event.entity';
+import { AuditService } from './audit.service';
+import type { AuditVerifyDto } from './dto/audit-event.dto';
+import { resumePoint, type Position, type VerifiedPoint } from './verified-point';
+
+/** Events per query. */
+const PAGE = 1000;
+/** The longest the check holds the event loop before letting other requests run. */
+const SLICE_MS = 2;
+const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
+/** How long a call waits for another instance's check of the same account. */
+const WAIT_MS = 60_000;
+const POLL_MS = 200;
+
+type Outcome = AuditVerifyDto & { last: { seq: string; id: string; hash: string } | null };
+type Conn = ReturnType<EntityManager['getConnection']>;
+
+/**
+ * Checks an account's chain from where it was last found intact, or from its start (`full`),
+ * a slice of a few milliseconds at a time. One check per account runs at a time: in this process
+ * concurrent calls share it, across instances a lease row in audit_verifications serialises them.
+ */
+@Injectable()
+export class AuditVerifier {
+  private readonly running = new Map<string, { full: boolean; result: Promise<AuditVerifyDto> }>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly audit: AuditService,
+    private readonly secrets: ServerSecrets,
+  ) {}
+
+  /** A full check answers an incremental call too; an incremental one in progress makes a full call wait for it. */
+  verify(accountId: string, full: boolean): Promise<AuditVerifyDto> {
+    const current = this.running.get(accountId);
+    if (current && (current.full || !full)) return current.result;
+    const result = (current?.result.catch(() => undefined) ?? Promise.resolve()).then(() => this.run(accountId, full));
+    const entry = { full, result };
+    this.running.set(accountId, entry);
+    const forget = () => this.running.get(accountId) === entry && this.running.delete(accountId);
+    result.then(forget, forget);
+    return result;
+  }
+
+  private async run(accountId: string, full: boolean): Promise<AuditVerifyDto> {
+    const em = this.orm.em.fork();
+    const conn = em.getConnection();
+    const owner = randomUUID();
+    const stored = await this.acquire(conn, accountId, owner);
+    let saved: VerifiedPoint | null = null;
+    try {
+      // Any change to a row committed by a transaction from here on is newer than this horizon.
+      const [{ horizon }] = await conn.execute<{ horizon: string }[]>('select pg_snapshot_xmin(pg_current_snapshot())::text as horizon');
+      const point = stored && this.trusted(accountId, stored) ? stored : null;
+      const from = await resumePoint(conn, accountId, full ? null : point);
+      const outcome = await this.walk(em, accountId, from, owner);
+      const { last, ...result } = outcome;
+      if (!result.ok) return result;
+      const end = last ?? (from.point ? { seq: from.point.seq, id: from.point.eventId, hash: from.point.hash } : null);
+      if (point && (!end || BigInt(end.seq) < BigInt(point.seq)) && (await this.truncated(conn, accountId, point))) {
+        return { ok: false, checked: result.checked, first_broken_event_id: point.eventId };
+      }
+      if (end) saved = this.sign(accountId, { seq: end.seq, eventId: end.id, hash: end.hash, horizon, mac: '' });
+      return result;
+    } finally {
+      await this.release(conn, accountId, owner, saved).catch(() => undefined);
+    }
+  }
+
+  /** From `from` to the chain's end; the first event whose position, link or hash is wrong ends it. */
+  private async walk(em: EntityManager, accountId: string, from: Position, owner: string): Promise<Outcome> {
+    const conn = em.getConnection();
+    let prevHash = from.hash;
+    let expected = from.seq + 1n;
+    let checked = 0;
+    let last: Outcome['last'] = null;
+    let slice = performance.now();
+    let renewAt = Date.now() + RENEW_MS;
+    page: for (;;) {
+      // Raw rows, turned into entities one by one inside the slices: hydrating a whole page at once would hold the loop.
+      const rows = await conn.execute<Record<string, unknown>[]>(
+        'select * from audit_events where account_id = ? and seq >= ? order by seq asc limit ?',
+        [accountId, String(expected), PAGE],
+      );
+      for (const row of rows) {
+        const event = em.map(AuditEvent, row);
+        if (BigInt(event.seq) !== expected) {
+          // Retention may have pruned past this position meanwhile: the chain then goes on from its new anchor.
+          const [anchor] = await conn.execute<{ seq: string; hash: string }[]>('select seq::text as seq, hash from audit_anchors where account_id = ?', [accountId]);
+          if (anchor && BigInt(anchor.seq) >= expected) {
+            prevHash = anchor.hash;
+            expected = BigInt(anchor.seq) + 1n;
+            em.clear();
+            continue page;
+          }
+        }
+        checked++;
+        const intact = BigInt(event.seq) === expected && event.prevHash === prevHash && this.audit.linkHash(prevHash, event) === event.hash;
+        if (!intact) return { ok: false, checked, first_broken_event_id: event.id, last };
+        prevHash = event.hash;
+        expected++;
+        last = { seq: event.seq, id: event.id, hash: event.hash };
+        if (performance.now() - slice >= SLICE_MS) {
+          await nextTurn();
+          slice = performance.now();
+        }
+      }
+      em.clear();
+      if (rows.length < PAGE) return { ok: true, checked, first_broken_event_id: null, last };
+      if (Date.now() >= renewAt) {
+        renewAt = Date.now() + RENEW_MS;
+        await conn.execute(`update audit_verifications set lease_until = now() + interval '${LEASE_MS} milliseconds' where account_id = ? and lease_owner = ?`, [accountId, owner]);
+      }
+      await nextTurn();
+      slice = performance.now();
+    }
+  }
+
+  /** Takes the account's lease (waiting while another instance holds it) and returns the stored point. */
+  private async acquire(conn: Conn, accountId: string, owner: string): Promise<VerifiedPoint | null> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const [row] = await conn.execute<(Omit<VerifiedPoint, 'seq'> & { seq: string | null })[]>(
+        `insert into audit_verifications (account_id, lease_owner, lease_until) values (?, ?, now() + interval '${LEASE_MS} milliseconds')
+         on conflict (account_id) do update set lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+           where audit_verifications.lease_until is null or audit_verifications.lease_until < now()
+         returning seq::text as seq, event_id as "eventId", hash, horizon::text as horizon, mac`,
+        [accountId, owner],
+      );
+      if (row) return row.seq && row.eventId && row.hash && row.horizon && row.mac ? (row as VerifiedPoint) : null;
+      if (Date.now() >= deadline) {
+        throw new DomainException(ErrorCode.ServiceUnavailable, 'This audit chain is being verified by another request; try again shortly.', undefined, { 'Retry-After': '5' });
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Frees the lease, storing the new verified point if the check passed. */
+  private async release(conn: Conn, accountId: string, owner: string, point: VerifiedPoint | null): Promise<void> {
+    if (!point) {
+      await conn.execute('update audit_verifications set lease_owner = null, lease_until = null where account_id = ? and lease_owner = ?', [accountId, owner]);
+      return;
+    }
+    await conn.execute(
+      `update audit_verifications set seq = ?, event_id = ?, hash = ?, horizon = ?, mac = ?, verified_at = now(), lease_owner = null, lease_until = null
+        where account_id = ? and lease_owner = ?`,
+      [point.seq, point.eventId, point.hash, point.horizon, point.mac, accountId, owner],
+    );
+  }
+
+  /** Events up to a verified point are gone, and not by retention: the end of the chain was cut off. */
+  private async truncated(conn: Conn, accountId: string, point: VerifiedPoint): Promise<boolean> {
+    const [anchor] = await conn.execute<{ seq: string }[]>('select seq::text as seq from audit_anchors where account_id = ?', [accountId]);
+    return !anchor || BigInt(anchor.seq) < BigInt(point.seq);
+  }
+
+  private mac(accountId: string, p: Omit<VerifiedPoint, 'mac'>): string {
+    return createHmac('sha256', this.secrets.auditChainKey)
+      .update(['latchkey audit verified point v1', accountId, p.seq, p.eventId, p.hash, p.horizon].join('\n'))
+      .digest('hex');
+  }
+
+  private sign(accountId: string, p: VerifiedPoint): VerifiedPoint {
+    return { ...p, mac: this.mac(accountId, p) };
+  }
+
+  /** A point is used only if this server wrote it. */
+  private trusted(accountId: string, p: VerifiedPoint): boolean {
+    const expected = Buffer.from(this.mac(accountId, p));
+    const given = Buffer.from(p.mac);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
