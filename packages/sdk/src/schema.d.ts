@@ -586,7 +586,7 @@ export interface components {
             /** @description Defaults to the creating key's scopes. Never empty, never wider than the creating key's. */
             scopes?: ("keys:read" | "keys:write" | "keys:verify" | "account:read" | "audit:read" | "*" | "admin")[];
             /**
-             * @description IPv4/IPv6 addresses or CIDR ranges; empty allows any.
+             * @description IPv4/IPv6 addresses or CIDR ranges (no zone ids), stored normalised (`::ffff:10.0.0.0/104` as `10.0.0.0/8`); empty allows any.
              * @example [
              *       "203.0.113.0/24",
              *       "2001:db8::/32"
@@ -594,7 +594,7 @@ export interface components {
              */
             allowed_ips?: string[];
             /**
-             * @description Origin patterns; `*.` matches one or more leading labels.
+             * @description Origin patterns; `*.` matches one or more leading labels, never over a public suffix (`*.co.uk`). Stored without a default port.
              * @example [
              *       "https://*.example.com"
              *     ]
@@ -675,7 +675,7 @@ export interface components {
             /** @description Defaults to the creating key's scopes. Never empty, never wider than the creating key's. */
             scopes?: ("keys:read" | "keys:write" | "keys:verify" | "account:read" | "audit:read" | "*" | "admin")[];
             /**
-             * @description IPv4/IPv6 addresses or CIDR ranges; empty allows any.
+             * @description IPv4/IPv6 addresses or CIDR ranges (no zone ids), stored normalised (`::ffff:10.0.0.0/104` as `10.0.0.0/8`); empty allows any.
              * @example [
              *       "203.0.113.0/24",
              *       "2001:db8::/32"
@@ -683,7 +683,7 @@ export interface components {
              */
             allowed_ips?: string[];
             /**
-             * @description Origin patterns; `*.` matches one or more leading labels.
+             * @description Origin patterns; `*.` matches one or more leading labels, never over a public suffix (`*.co.uk`). Stored without a default port.
              * @example [
              *       "https://*.example.com"
              *     ]
@@ -723,7 +723,10 @@ export interface components {
         VerifyKeyDto: {
             /** @description The key to check, as the client sent it. */
             key: string;
-            /** @description The client's IP, checked against the key's allowed_ips (required when it has any). */
+            /**
+             * @description The client's IP, checked against the key's allowed_ips (required when it has any): a dotted-quad IPv4 or an IPv6 address, without a zone id.
+             * @example 203.0.113.7
+             */
             ip?: string;
             /** @description The client's Origin (or Referer), checked against the key's allowed_referrers. */
             origin?: string;
@@ -775,6 +778,10 @@ export interface components {
             rate_limit_per_minute: number;
             rate_limit_per_hour: number;
         };
+        KeyCountsDto: {
+            live: number;
+            test: number;
+        };
         AccountOverviewDto: {
             /** @example acct_1xYz2AbC3dEf4GhI5jKl6m */
             id: string;
@@ -788,8 +795,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             plan: components["schemas"]["PlanDto"];
-            /** @description Keys that count toward max_keys (neither revoked nor deleted) */
+            /** @description Keys of the calling key's environment that count toward max_keys (neither revoked nor deleted); each environment has max_keys of its own */
             key_count: number;
+            /** @description The same count for each environment */
+            key_counts: components["schemas"]["KeyCountsDto"];
             /** @description null means unlimited */
             max_keys: number | null;
             rate_limit_per_minute: number;
