@@ -4,7 +4,7 @@ import { assertChangeWithin, assertMayManageRestricted, restrictionsForNewKey } 
 
 const day = new Date('2030-01-02T00:00:00.000Z');
 const caller = (r: { expiresAt?: Date | null; allowedIps?: string[]; allowedReferrers?: string[] } = {}) =>
-  ({ expiresAt: r.expiresAt ?? null, allowedIps: r.allowedIps ?? [], allowedReferrers: r.allowedReferrers ?? [] }) as Principal;
+  ({ expiresAt: r.expiresAt ?? null, allowedIps: r.allowedIps ?? [], allowedReferrers: r.allowedReferrers ?? [] }) as Partial<Principal> as Principal;
 const refusal = (fn: () => unknown) => {
   try {
     fn();
@@ -48,9 +48,13 @@ describe('restrictions of keys made or changed by a key', () => {
     expect(ips(['10.0.0.0/24', '10.0.1.0/24'], ['10.0.0.0/23'])).toEqual(IPS_REFUSED);
     expect(ips(['2001:db8::/32'], ['2001:db8:1::/48', '2001:db8::1'])).toBe('none');
     expect(ips(['2001:db8::/32'], ['2001:db9::/48'])).toEqual(IPS_REFUSED);
-    // Never across families: a v4-mapped rule is not inside a v4 range, nor the reverse.
-    expect(ips(['10.0.0.0/8'], ['::ffff:10.0.0.1'])).toEqual(IPS_REFUSED);
-    expect(ips(['::/0'], ['10.0.0.1'])).toEqual(IPS_REFUSED);
+    // Compared as clients are matched: a mapped rule is the IPv4 rule it maps, and ::/0 holds every IPv4 client.
+    expect(ips(['10.0.0.0/8'], ['::ffff:10.0.0.1', '::ffff:10.0.0.0/104'])).toBe('none');
+    expect(ips(['10.0.0.0/8'], ['::ffff:11.0.0.1'])).toEqual(IPS_REFUSED);
+    expect(ips(['::/0'], ['10.0.0.1', '0.0.0.0/0', '2001:db8::/32'])).toBe('none');
+    expect(ips(['2001:db8::/32'], ['10.0.0.1'])).toEqual(IPS_REFUSED);
+    expect(ips(['0.0.0.0/0'], ['::/0'])).toEqual(IPS_REFUSED);
+    expect(ips(['10.0.0.0/8'], ['not-an-ip'])).toEqual(IPS_REFUSED);
   });
 
   it('allow only referrer patterns whose every origin the maker\'s patterns match', () => {
@@ -60,6 +64,8 @@ describe('restrictions of keys made or changed by a key', () => {
     expect(refs(['https://*.example.com'], ['https://xexample.com'])).toEqual(REFS_REFUSED);
     expect(refs(['https://*.example.com'], ['http://app.example.com'])).toEqual(REFS_REFUSED);
     expect(refs(['https://*.example.com'], ['https://app.example.com:8443'])).toEqual(REFS_REFUSED);
+    expect(refs(['https://*.example.com'], ['https://app.example.com:443'])).toBe('none');
+    expect(refs(['https://*.example.com:443'], ['https://app.example.com'])).toBe('none');
     expect(refs(['https://app.example.com'], ['https://*.app.example.com'])).toEqual(REFS_REFUSED);
     expect(refs(['https://app.example.com', 'http://localhost:3000'], ['HTTP://LOCALHOST:3000'])).toBe('none');
     expect(refs(['https://app.example.com'], [])).toEqual(REFS_REFUSED);

@@ -1,7 +1,9 @@
 import ipaddr from 'ipaddr.js';
 import type { Principal } from '../common/auth/principal';
+import { parseIpRange, type Range } from '../common/http/ip-ranges';
 import { DomainException, type FieldProblem } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
+import { normalizeReferrerPattern } from './key-restrictions';
 
 /** What limits where and until when a key works; empty lists and a null expiry mean "no limit". */
 export interface KeyRestrictions {
@@ -13,7 +15,6 @@ export interface KeyRestrictions {
 /** Restrictions as a request gives them: a field left out is `undefined`. */
 export type RequestedRestrictions = Partial<KeyRestrictions>;
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 interface Origins {
   scheme: string;
   wildcard: boolean;
@@ -21,27 +22,26 @@ interface Origins {
   port: string;
 }
 
-function toRange(rule: string): Range | null {
-  try {
-    if (rule.includes('/')) return ipaddr.parseCIDR(rule);
-    const address = ipaddr.parse(rule);
-    return [address, address.kind() === 'ipv4' ? 32 : 128];
-  } catch {
-    return null;
-  }
-}
+const MAPPED_BLOCK = ipaddr.IPv6.parse('::ffff:0:0');
+/** An IPv6 range holding all of `::ffff:0:0/96` holds every IPv4 client too (as IpAllowList matches them). */
+const holdsEveryIpv4 = ([network, bits]: Range) => network.kind() === 'ipv6' && bits < 96 && MAPPED_BLOCK.match(network, bits);
 
-/** Within when the rule's whole range lies inside one of the outer ranges (never across address families). */
+/** Within when the rule's whole range lies inside one of the outer ranges, both in the form clients are matched in. */
 function ipRuleWithin(rule: string, outer: readonly Range[]): boolean {
-  const inner = toRange(rule);
+  const inner = parseIpRange(rule);
   if (!inner) return false;
   const [address, bits] = inner;
-  return outer.some(([range, outerBits]) => range.kind() === address.kind() && bits >= outerBits && address.match(range, outerBits));
+  return outer.some((range) => {
+    const [network, outerBits] = range;
+    if (network.kind() === address.kind()) return bits >= outerBits && address.match(network, outerBits);
+    return address.kind() === 'ipv4' && holdsEveryIpv4(range);
+  });
 }
 
-/** Mirrors how ReferrerAllowList reads a pattern: scheme, an optional leading `*.`, host, port as written. */
+/** A pattern as ReferrerAllowList compares it: normalised (lowercase, no default port), then split up. */
 function toOrigins(pattern: string): Origins | null {
-  const match = /^(https?):\/\/(\*\.)?([^/:*]+)(?::(\d{1,5}))?$/.exec(pattern.toLowerCase());
+  const normal = normalizeReferrerPattern(pattern);
+  const match = normal && /^(https?):\/\/(\*\.)?([^/:*]+)(?::(\d+))?$/.exec(normal);
   return match ? { scheme: match[1], wildcard: Boolean(match[2]), host: match[3], port: match[4] ?? '' } : null;
 }
 
@@ -65,7 +65,7 @@ function widerThan(caller: Principal, requested: RequestedRestrictions): FieldPr
     problems.push({ field: 'expires_at', message: `expires_at must not be later than the calling key's own (${caller.expiresAt.toISOString()})` });
   }
   if (caller.allowedIps.length && allowedIps !== undefined) {
-    const outer = caller.allowedIps.map(toRange).filter((r): r is Range => r !== null);
+    const outer = caller.allowedIps.map(parseIpRange).filter((r): r is Range => r !== null);
     if (!allowedIps.length || !allowedIps.every((rule) => ipRuleWithin(rule, outer))) {
       problems.push({ field: 'allowed_ips', message: "allowed_ips must lie within the calling key's own allowed_ips (an empty list allows any address)" });
     }
