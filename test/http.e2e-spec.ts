@@ -79,6 +79,7 @@ describe('HTTP conventions (e2e)', () => {
     expect(doc.components.securitySchemes).toEqual({
       ApiKeyHeader: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
       BearerApiKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      ConsoleSession: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'lk_session' }),
     });
     const me = doc.paths['/v1/me'].get;
     expect(me.security).toEqual(expect.arrayContaining([{ ApiKeyHeader: [] }, { BearerApiKey: [] }]));

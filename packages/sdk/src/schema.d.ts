@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Checks the account's hash chain; reports the first broken link */
+        /**
+         * Checks the account's hash chain; reports the first broken link
+         * @description By default only the events added since the chain was last found intact are hashed, after a check that every earlier event is still there and unchanged since (a changed or missing one makes it re-hash the whole chain). `full=true` re-hashes the whole chain. One check per account runs at a time: concurrent calls share its answer.
+         */
         get: operations["verifyAuditChain"];
         put?: never;
         post?: never;
@@ -339,8 +342,120 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Checks an account's hash chain */
+        /**
+         * Checks an account's hash chain
+         * @description By default only the events added since the chain was last found intact are hashed, after a check that every earlier event is still there and unchanged since (a changed or missing one makes it re-hash the whole chain). `full=true` re-hashes the whole chain. One check per account runs at a time: concurrent calls share its answer.
+         */
         get: operations["adminVerifyAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with the one-time code of a sign-in link; sets the lk_session cookie
+         * @description No key. A browser request from another site is refused (403 CSRF_REJECTED), so no site can sign a visitor in to its own session.
+         */
+        post: operations["redeemPortalCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console session this cookie belongs to */
+        get: operations["getPortalSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the session and clears its cookie */
+        post: operations["logoutPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/accounts/{id}/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's live portal sessions, newest first */
+        get: operations["adminListPortalSessions"];
+        put?: never;
+        /**
+         * A one-time sign-in link to the account's console, for one person
+         * @description Send the person to `url`: its code works once, for 10 minutes. The session lasts `ttl_seconds` from now.
+         */
+        post: operations["adminCreatePortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/portal-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End a portal session: its next request is refused */
+        delete: operations["adminEndPortalSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (operator keys only) */
+        get: operations["metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -402,23 +517,6 @@ export interface paths {
         patch: operations["adminUpdatePlan"];
         trace?: never;
     };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics (operator keys only) */
-        get: operations["metrics"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -458,7 +556,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        ErrorCode: "UNAUTHORIZED" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "API_KEY_INACTIVE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "INSUFFICIENT_SCOPE" | "IP_NOT_ALLOWED" | "REFERRER_NOT_ALLOWED" | "ENVIRONMENT_MISMATCH" | "KEY_LIMIT_REACHED" | "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "UNAUTHORIZED" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "API_KEY_INACTIVE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "INSUFFICIENT_SCOPE" | "IP_NOT_ALLOWED" | "REFERRER_NOT_ALLOWED" | "ENVIRONMENT_MISMATCH" | "KEY_LIMIT_REACHED" | "CSRF_REJECTED" | "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
         FieldProblemDto: {
             /** @example name */
             field: string;
@@ -477,15 +575,23 @@ export interface components {
         };
         ActorDto: {
             /** @enum {string} */
-            type: "api_key" | "operator" | "system";
-            /** @example key_4MvT0aHq2cN8yXbW1pLz9d */
+            type: "api_key" | "operator" | "user" | "system";
+            /**
+             * @description A key id, `operator`, `system`, or for `user` the operator's own id for the person
+             * @example key_4MvT0aHq2cN8yXbW1pLz9d
+             */
             id: string;
+            /**
+             * @description For `user`: the console session acted through
+             * @example ps_2bX9kQ2xLm4Nc8Vt0aZp3r
+             */
+            session_id?: string;
         };
         /** @enum {string} */
-        AuditAction: "api_key.created" | "api_key.updated" | "api_key.activated" | "api_key.deactivated" | "api_key.regenerated" | "api_key.revoked" | "api_key.deleted" | "auth.failed" | "account.created" | "account.updated" | "plan.created" | "plan.updated";
+        AuditAction: "api_key.created" | "api_key.updated" | "api_key.activated" | "api_key.deactivated" | "api_key.regenerated" | "api_key.revoked" | "api_key.deleted" | "auth.failed" | "account.created" | "account.updated" | "plan.created" | "plan.updated" | "portal_session.created" | "portal_session.redeemed" | "portal_session.ended";
         TargetDto: {
             /** @enum {string} */
-            type: "api_key" | "account" | "plan";
+            type: "api_key" | "account" | "plan" | "portal_session";
             id: string;
         };
         AuditEventDto: {
@@ -512,9 +618,9 @@ export interface components {
         AuditVerifyDto: {
             /** @description True when every link of the chain checks out */
             ok: boolean;
-            /** @description Events checked */
+            /** @description Events hashed by this check: with `full=true` the whole chain; otherwise the events added since the last verified point (0 when there are none), or the whole chain when there is no such point or it could not be trusted */
             checked: number;
-            /** @description The first event whose link or hash is wrong */
+            /** @description The first event whose link or hash is wrong, or the last verified event if the chain was cut off before it */
             first_broken_event_id: string | null;
         };
         /** @enum {string} */
@@ -713,7 +819,7 @@ export interface components {
              * @description Why the key is refused; null when valid.
              * @enum {string|null}
              */
-            code: "UNAUTHORIZED" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "API_KEY_INACTIVE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "INSUFFICIENT_SCOPE" | "IP_NOT_ALLOWED" | "REFERRER_NOT_ALLOWED" | "ENVIRONMENT_MISMATCH" | "KEY_LIMIT_REACHED" | "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | null;
+            code: "UNAUTHORIZED" | "API_KEY_REVOKED" | "API_KEY_EXPIRED" | "API_KEY_INACTIVE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "INSUFFICIENT_SCOPE" | "IP_NOT_ALLOWED" | "REFERRER_NOT_ALLOWED" | "ENVIRONMENT_MISMATCH" | "KEY_LIMIT_REACHED" | "CSRF_REJECTED" | "NOT_FOUND" | "CONFLICT" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR" | null;
             account_id: string | null;
             key_id: string | null;
             /** @enum {string|null} */
@@ -750,9 +856,26 @@ export interface components {
             environment: components["schemas"]["KeyEnvironment"];
             scopes: string[];
         };
+        PortalUserDto: {
+            /** @example user_8812 */
+            id: string;
+            email: string | null;
+            name: string | null;
+        };
+        MeSessionDto: {
+            /** @example ps_2bX9kQ2xLm4Nc8Vt0aZp3r */
+            id: string;
+            user: components["schemas"]["PortalUserDto"];
+            scopes: string[];
+            /** Format: date-time */
+            expires_at: string;
+        };
         MeDto: {
             account: components["schemas"]["MeAccountDto"];
-            key: components["schemas"]["MeKeyDto"];
+            /** @description The calling key (absent for a console session) */
+            key?: components["schemas"]["MeKeyDto"];
+            /** @description The console session (absent for an API key) */
+            session?: components["schemas"]["MeSessionDto"];
         };
         StatusDto: {
             /** @example operational */
@@ -853,6 +976,118 @@ export interface components {
             plan?: string;
             status?: components["schemas"]["AccountStatus"];
         };
+        SignedInSessionDto: {
+            /** @example ps_2bX9kQ2xLm4Nc8Vt0aZp3r */
+            id: string;
+            /** Format: date-time */
+            expires_at: string;
+            user: components["schemas"]["PortalUserDto"];
+            scopes: string[];
+            return_url: string | null;
+        };
+        SignedInAccountDto: {
+            id: string;
+            name: string;
+            /** @example pro */
+            plan: string;
+        };
+        RedeemedPortalSessionDto: {
+            session: components["schemas"]["SignedInSessionDto"];
+            account: components["schemas"]["SignedInAccountDto"];
+        };
+        RedeemPortalCodeDto: {
+            /**
+             * @description The code from the sign-in link's fragment (`#code=`).
+             * @example pst_…
+             */
+            code: string;
+        };
+        PortalSessionDto: {
+            /** @example ps_2bX9kQ2xLm4Nc8Vt0aZp3r */
+            id: string;
+            account_id: string;
+            user: components["schemas"]["PortalUserDto"];
+            scopes: string[];
+            return_url: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Until when the sign-in link works (once)
+             */
+            code_expires_at: string;
+            /**
+             * Format: date-time
+             * @description When the session ends, whatever happens
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When the link was used; null while it has not been
+             */
+            redeemed_at: string | null;
+        };
+        CreatedPortalSessionDto: {
+            /** @example ps_2bX9kQ2xLm4Nc8Vt0aZp3r */
+            id: string;
+            account_id: string;
+            user: components["schemas"]["PortalUserDto"];
+            scopes: string[];
+            return_url: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Until when the sign-in link works (once)
+             */
+            code_expires_at: string;
+            /**
+             * Format: date-time
+             * @description When the session ends, whatever happens
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When the link was used; null while it has not been
+             */
+            redeemed_at: string | null;
+            /**
+             * @description The sign-in link: send the person there. It works once.
+             * @example https://keys.example.com/console/#code=pst_…
+             */
+            url: string;
+        };
+        PortalUserInputDto: {
+            /**
+             * @description Your own id for the person; the audit log shows it.
+             * @example user_8812
+             */
+            id: string;
+            /** @example jane@acme.test */
+            email?: string;
+            /** @example Jane Doe */
+            name?: string;
+        };
+        CreatePortalSessionDto: {
+            user: components["schemas"]["PortalUserInputDto"];
+            /**
+             * @description What the person may do in the console. Never empty, never wider than the caller's; `admin` only for the operator's own account.
+             * @default [
+             *       "*"
+             *     ]
+             */
+            scopes?: ("keys:read" | "keys:write" | "keys:verify" | "account:read" | "audit:read" | "*" | "admin")[];
+            /**
+             * @description Where the console sends the person back: https, or http on localhost / 127.0.0.1.
+             * @example https://app.acme.test/settings
+             */
+            return_url?: string;
+            /**
+             * @description The session's absolute lifetime, counted from this call.
+             * @default 3600
+             */
+            ttl_seconds?: number;
+        };
         CreatePlanDto: {
             /** @example team */
             slug: string;
@@ -905,8 +1140,10 @@ export interface operations {
                 /** @description Events about this key */
                 key_id?: string;
                 action?: components["schemas"]["AuditAction"];
-                /** @description A key id, `operator` or `system` */
+                /** @description A key id, `operator`, `system`, or a console user's id */
                 actor_id?: string;
+                /** @description Who acted: a key, the operator, a console user, or the service itself */
+                actor_type?: "api_key" | "operator" | "user" | "system";
                 /** @description Events at or after this time */
                 since?: string;
                 /** @description Events before this time */
@@ -941,7 +1178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -950,7 +1187,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `audit:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `audit:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1012,8 +1249,10 @@ export interface operations {
                 /** @description Events about this key */
                 key_id?: string;
                 action?: components["schemas"]["AuditAction"];
-                /** @description A key id, `operator` or `system` */
+                /** @description A key id, `operator`, `system`, or a console user's id */
                 actor_id?: string;
+                /** @description Who acted: a key, the operator, a console user, or the service itself */
+                actor_type?: "api_key" | "operator" | "user" | "system";
                 /** @description Events at or after this time */
                 since?: string;
                 /** @description Events before this time */
@@ -1045,7 +1284,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1054,7 +1293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `audit:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `audit:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1112,7 +1351,10 @@ export interface operations {
     };
     verifyAuditChain: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Re-hash the whole chain from its start (or retention anchor) instead of only the events added since the last verified point */
+                full?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1141,7 +1383,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1150,7 +1392,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `audit:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `audit:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,7 +1486,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1253,7 +1495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1344,7 +1586,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,7 +1595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1442,7 +1684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1451,7 +1693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1545,7 +1787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1554,7 +1796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1656,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +1907,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1778,7 +2020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1787,7 +2029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1885,7 +2127,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1894,7 +2136,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2001,7 +2243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2010,7 +2252,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2121,7 +2363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2130,7 +2372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,7 +2479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,7 +2488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `keys:write` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `keys:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2546,7 +2788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2555,7 +2797,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,7 +2980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,7 +2989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `account:read` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `account:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2839,7 +3081,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,7 +3090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2939,7 +3181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2948,7 +3190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3037,7 +3279,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3046,7 +3288,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3148,7 +3390,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3157,7 +3399,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3240,8 +3482,10 @@ export interface operations {
                 /** @description Events about this key */
                 key_id?: string;
                 action?: components["schemas"]["AuditAction"];
-                /** @description A key id, `operator` or `system` */
+                /** @description A key id, `operator`, `system`, or a console user's id */
                 actor_id?: string;
+                /** @description Who acted: a key, the operator, a console user, or the service itself */
+                actor_type?: "api_key" | "operator" | "user" | "system";
                 /** @description Events at or after this time */
                 since?: string;
                 /** @description Events before this time */
@@ -3278,7 +3522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3287,7 +3531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,8 +3602,10 @@ export interface operations {
                 /** @description Events about this key */
                 key_id?: string;
                 action?: components["schemas"]["AuditAction"];
-                /** @description A key id, `operator` or `system` */
+                /** @description A key id, `operator`, `system`, or a console user's id */
                 actor_id?: string;
+                /** @description Who acted: a key, the operator, a console user, or the service itself */
+                actor_type?: "api_key" | "operator" | "user" | "system";
                 /** @description Events at or after this time */
                 since?: string;
                 /** @description Events before this time */
@@ -3393,7 +3639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3402,7 +3648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3469,7 +3715,10 @@ export interface operations {
     };
     adminVerifyAuditChain: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Re-hash the whole chain from its start (or retention anchor) instead of only the events added since the last verified point */
+                full?: "true" | "false";
+            };
             header?: never;
             path: {
                 id: string;
@@ -3500,7 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3509,7 +3758,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3574,6 +3823,723 @@ export interface operations {
             };
         };
     };
+    redeemPortalCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeemPortalCodeDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description lk_session=…; HttpOnly; SameSite=Strict; Path=/ (and Secure under https) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["RedeemedPortalSessionDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: "This sign-in link is invalid or has expired." (unknown, expired and used codes alike) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CSRF_REJECTED: a browser request sent from another site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    getPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["PortalSessionDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: no console session, or it has ended ("Your session has ended. Sign in again.") */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CSRF_REJECTED: a change sent from another origin than the console's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    logoutPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageBodyDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED: no console session, or it has ended ("Your session has ended. Sign in again.") */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CSRF_REJECTED: a change sent from another origin than the console's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    adminListPortalSessions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["PortalSessionDto"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: nothing has this id (a malformed id included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    adminCreatePortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePortalSessionDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["CreatedPortalSessionDto"];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: nothing has this id (a malformed id included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT: the account is suspended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    adminEndPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Portal session ended. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageBodyDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description NOT_FOUND: nothing has this id (a malformed id included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description RATE_LIMITED, with Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     listPlans: {
         parameters: {
             query?: never;
@@ -3606,7 +4572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3615,7 +4581,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,7 +4669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +4678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3803,7 +4769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,7 +4778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3910,7 +4876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3919,7 +4885,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4021,7 +4987,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
+            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate. An ended console session: UNAUTHORIZED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
+            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; CSRF_REJECTED for a console session changing something from another origin; needs scope `admin` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4091,98 +5057,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-        };
-    };
-    metrics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text exposition format */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
-                };
-            };
-            /** @description VALIDATION_FAILED */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description UNAUTHORIZED, API_KEY_REVOKED, API_KEY_EXPIRED or API_KEY_INACTIVE; with WWW-Authenticate */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description FORBIDDEN, ACCOUNT_SUSPENDED, INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, REFERRER_NOT_ALLOWED, ENVIRONMENT_MISMATCH or KEY_LIMIT_REACHED; needs scope `admin` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description PAYLOAD_TOO_LARGE: a JSON body over 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description RATE_LIMITED, with Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description INTERNAL_ERROR: only the request id is given; details are logged */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description SERVICE_UNAVAILABLE: a dependency is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
