@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAccount } from './utils/api';
+import { getPublicSuffix } from 'tldts';
 import {
-  contentTypeCase, credentialHeader, deepJson, extraHeader, hostileBody, hostileKey, hostilePathSegment, malformedHeaderSection, oversizedHeaders, percentEncode,
-  garbageCursor, queryValueFor, routerRefusedSegment, unstorableTextBody,
+  canonicalIpText, contentTypeCase, credentialHeader, deepJson, extraHeader, hostileBody, hostileKey, hostilePathSegment, ipRule, keyInUrl, malformedHeaderSection,
+  nonCanonicalIp, notRfc3339DateTime, oversizedHeaders, percentEncode, garbageCursor, queryValueFor, referrerPattern, rfc3339DateTime, routerRefusedSegment,
+  unstorableTextBody,
 } from './utils/hostile-input';
 import { rawRequest, rawStats, type RawResponse } from './utils/raw-http';
 import { createTestApp, type TestApp } from './utils/test-app';
@@ -173,6 +175,93 @@ describe('hostile input (e2e, property-based)', () => {
     await property(40, hostilePathSegment, async (segment) => {
       const path = e.path.replace(/\{\w+\}/g, segment);
       check(e, await send(e.method, path, auth(e), e.body ? '{}' : undefined), path);
+    });
+  }, 120_000);
+
+  /** Whether a 400 names `field` in its details, with a message matching `message` when given. */
+  const refusedOn = (res: RawResponse, field: string, message?: RegExp) => {
+    if (res.status !== 400) return false;
+    const details: { field: string; message: string }[] = JSON.parse(res.text).details ?? [];
+    return details.some((d) => d.field === field && (!message || message.test(d.message)));
+  };
+  const json: [string, string] = ['Content-Type', 'application/json'];
+  const endpoint = (method: string, path: string) => ENDPOINTS.find((e) => e.method === method && e.path === path)!;
+  const RFC3339_MESSAGE = /RFC 3339/;
+  const dates = fc.oneof(notRfc3339DateTime.map((text) => ({ text, valid: false })), rfc3339DateTime.map((text) => ({ text, valid: true })));
+  const DATE_QUERIES = ENDPOINTS.flatMap((e) => e.query.filter((q) => q === 'since' || q === 'until').map((q) => [`${label(e)} ?${q}`, e, q] as const));
+  const DATE_BODIES = WITH_BODY.filter((e) => resolve(e.body!).properties?.expires_at).map((e) => [label(e), e] as const);
+
+  it.each(DATE_QUERIES)('%s: a date that is not RFC 3339 is a 400 on the field; an RFC 3339 one is never refused for its form', async (_l, e, name) => {
+    await property(40, dates, async ({ text, valid }) => {
+      const path = `${fill(e, true)}?${name}=${percentEncode(text)}`;
+      const res = await send(e.method, path, auth(e));
+      check(e, res, path);
+      if (refusedOn(res, name, RFC3339_MESSAGE) === valid) throw new Error(`${path} (${valid ? 'RFC 3339' : 'not RFC 3339'}): ${res.status} ${res.text.slice(0, 300)}`);
+    });
+  }, 120_000);
+
+  it.each(DATE_BODIES)('%s: expires_at that is not RFC 3339 is a 400 on the field; an RFC 3339 one is never refused for its form', async (_l, e) => {
+    await property(40, dates, async ({ text, valid }) => {
+      const path = fill(e, true);
+      const body = JSON.stringify(e.method === 'POST' ? { name: 'fuzz', expires_at: text } : { expires_at: text });
+      const res = await send(e.method, path, [...auth(e), json], body);
+      check(e, res, `${path} ${body}`);
+      if (refusedOn(res, 'expires_at', RFC3339_MESSAGE) === valid) throw new Error(`${path} ${body}: ${res.status} ${res.text.slice(0, 300)}`);
+    });
+  }, 120_000);
+
+  it('POST /v1/keys/verify: an ip that is not standard address text is a 400 on ip; standard text is checked', async () => {
+    const e = endpoint('POST', '/v1/keys/verify');
+    const ips = fc.oneof(nonCanonicalIp.map((ip) => ({ ip, valid: false })), canonicalIpText.map((ip) => ({ ip, valid: true })));
+    await property(100, ips, async ({ ip, valid }) => {
+      const body = JSON.stringify({ key: ctx.customerTest, ip });
+      const res = await send('POST', '/v1/keys/verify', [['X-API-Key', ctx.customer], json], body);
+      check(e, res, body);
+      if (valid ? res.status !== 200 : !refusedOn(res, 'ip')) throw new Error(`verify with ip ${JSON.stringify(ip)}: ${res.status} ${res.text.slice(0, 300)}`);
+    });
+  }, 120_000);
+
+  it('POST /v1/api-keys: an IP rule is refused unless standard, and stored in a normal form that is its own normal form', async () => {
+    const e = endpoint('POST', '/v1/api-keys');
+    const create = (rules: string[]) => send('POST', '/v1/api-keys', [['X-API-Key', ctx.customer], json], JSON.stringify({ name: 'fuzz', allowed_ips: rules }));
+    await property(60, ipRule, async ({ rule, valid }) => {
+      const res = await create([rule]);
+      check(e, res, rule);
+      if (!valid) {
+        if (!refusedOn(res, 'allowed_ips')) throw new Error(`accepted the IP rule ${JSON.stringify(rule)}: ${res.status} ${res.text.slice(0, 300)}`);
+        return;
+      }
+      if (res.status !== 201) throw new Error(`refused the IP rule ${JSON.stringify(rule)}: ${res.status} ${res.text.slice(0, 300)}`);
+      const [stored] = JSON.parse(res.text).data.allowed_ips as string[];
+      if (/[A-Z%]/.test(stored) || /^::ffff:[\d.]+(\/|$)/i.test(stored)) throw new Error(`${rule} stored as ${stored}`);
+      const again = await create([stored]);
+      if (again.status !== 201 || JSON.parse(again.text).data.allowed_ips[0] !== stored) throw new Error(`${stored} is not stored as itself: ${again.text.slice(0, 300)}`);
+    });
+  }, 120_000);
+
+  it('POST /v1/api-keys: referrer patterns with bad ports, paths or wildcards over a public suffix are refused; default ports are dropped', async () => {
+    const e = endpoint('POST', '/v1/api-keys');
+    await property(80, referrerPattern, async (c) => {
+      const body = JSON.stringify({ name: 'fuzz', allowed_referrers: [c.pattern] });
+      const res = await send('POST', '/v1/api-keys', [['X-API-Key', ctx.customer], json], body);
+      check(e, res, body);
+      const wildcardBase = /^https?:\/\/\*\.([^:/]+)/.exec(c.pattern)?.[1];
+      const overSuffix = wildcardBase !== undefined && getPublicSuffix(wildcardBase, { allowPrivateDomains: true }) === wildcardBase;
+      const refused = 'refused' in c || overSuffix || c.pattern.length > 253;
+      if (refused !== refusedOn(res, 'allowed_referrers')) throw new Error(`${c.pattern}: ${res.status} ${res.text.slice(0, 300)}`);
+      if (refused) return;
+      const stored = JSON.parse(res.text).data.allowed_referrers[0];
+      const expected = 'defaultPort' in c && c.defaultPort ? c.pattern.replace(/:\d+$/, '') : c.pattern;
+      if (stored !== expected) throw new Error(`${c.pattern} stored as ${stored}, expected ${expected}`);
+    });
+  }, 120_000);
+
+  it('a key anywhere in a URL (query, path, ; parameters, fragment, percent-encoded) is refused with 401 on every path', async () => {
+    const e: Endpoint = { method: 'GET', path: '(any)', secured: false, admin: false, query: [], params: [], returnsSecret: false };
+    await property(100, fc.tuple(keyInUrl(keys()), fc.boolean()), async ([url, withHeader]) => {
+      const res = await send('GET', url, withHeader ? [['X-API-Key', ctx.customer]] : []);
+      check(e, res, url);
+      if (res.status !== 401 || JSON.parse(res.text).code !== 'UNAUTHORIZED') throw new Error(`GET ${url.slice(0, 200)}: ${res.status} ${res.text.slice(0, 300)}`);
     });
   }, 120_000);
 

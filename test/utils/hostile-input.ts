@@ -197,14 +197,6 @@ export const hostileQueryValue = fc.oneof(
   fc.constantFrom('%', '%zz', '%00', '%ff', '+', '&&', '==', '%26', '[]', 'a[b]=c'),
 );
 
-/** A value for a named query parameter: cursors and dates get shapes close to valid ones more often. */
-export const queryValueFor = (name: string) =>
-  name === 'cursor'
-    ? fc.oneof(garbageCursor, hostileQueryValue)
-    : /since|until/.test(name)
-      ? fc.oneof(anyDate.map((d) => percentEncode(d.toISOString())), hostileQueryValue)
-      : hostileQueryValue;
-
 type Header = [string, string];
 /** Header values the HTTP parser accepts (no CR, LF, NUL or other controls but tab). */
 const headerSafe = (s: string) => s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
@@ -256,3 +248,93 @@ export const contentTypeCase = fc.oneof(
   fc.tuple(fc.constantFrom(...NOT_JSON, ...ODD_JSON), fc.constantFrom('{"name":"x"}', 'name=x', '<a/>', '{}')).map(([type, body]) => ({ type, body, expect: NOT_JSON.includes(type) ? 415 : 0 })),
   fc.integer({ min: 64 * 1024 + 1, max: 200_000 }).map((n) => ({ type: 'application/json', body: `{"name":"${'x'.repeat(n)}"}`, expect: 413 })),
 );
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** RFC 3339 date-times of years 0001-9999 (PostgreSQL has no year 0): any offset (-23:59..+23:59), 0-9 fraction digits, `T`/`t` and `Z`/`z`. */
+export const rfc3339DateTime = fc
+  .tuple(fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: -1439, max: 1439 }), fc.nat(9), fc.boolean(), fc.boolean())
+  .map(([at, offset, digits, lowerT, lowerZ]) => {
+    const local = new Date(at.getTime() + offset * 60_000);
+    const fraction = digits ? `.${pad(local.getUTCMilliseconds(), 3).padEnd(digits, '7').slice(0, digits)}` : '';
+    const sign = offset < 0 ? '-' : '+';
+    const zone = offset === 0 && digits % 2 ? (lowerZ ? 'z' : 'Z') : `${sign}${pad(Math.floor(Math.abs(offset) / 60), 2)}:${pad(Math.abs(offset) % 60, 2)}`;
+    const text =
+      `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1, 2)}-${pad(local.getUTCDate(), 2)}${lowerT ? 't' : 'T'}` +
+      `${pad(local.getUTCHours(), 2)}:${pad(local.getUTCMinutes(), 2)}:${pad(local.getUTCSeconds(), 2)}${fraction}${zone}`;
+    return text;
+  });
+
+/** ISO 8601 forms outside RFC 3339, impossible dates, and other texts `Date` or a validator might take for a date. */
+export const NOT_RFC3339 = [
+  '2026-W01', '2026-W01-1', '2026W011', '2026-001', '2026001', '20260101T000000Z', '20260101T000000+0100', '20260101', '+2026-01-01T00:00:00Z',
+  '+002026-01-01T00:00:00Z', '-000001-01-01T00:00:00Z', '+275760-09-13T00:00:00.000Z', '2026-02-30T00:00:00Z', '2025-02-29T12:00:00Z', '2026-04-31T00:00:00Z',
+  '2026-13-01T00:00:00Z', '2026-00-01T00:00:00Z', '2026-01-00T00:00:00Z', '2026-01-32T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z',
+  '2016-12-31T23:59:60Z', '2026-01-01T00:00:00+24:00', '2026-01-01T00:00:00-05:60', '2026-01-01T00:00:00+0100', '2026-01-01T00:00:00+01', '2026-01-01 00:00:00Z',
+  '2026-01-01T00:00Z', '2026-01-01T00Z', '2026-01-01', '2026-01', '2026', '2026-01-01T00:00:00', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00,5Z',
+  '2026-01-01T00:00:00.1234567890Z', 'Thu, 01 Jan 2026 00:00:00 GMT', 'Jan 1 2026', '1767225600', '1767225600000', '2026-1-1T0:0:0Z', '２０２６-01-01T00:00:00Z',
+  ' 2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z ', '2026-01-01T00:00:00Z\n', '2026-01-01T00:00:00ZZ', '2026-01-01TT00:00:00Z', '9999-12-31T23:59:59-00:01',
+  '0001-01-01T00:00:00+00:01', '0000-06-15T00:00:00Z', 'P1D', '2026-01-01/2026-02-01', 'now', 'today',
+];
+/** Generated shapes of the same kinds: week, ordinal and basic-format dates, expanded years, out-of-range fields. */
+export const notRfc3339DateTime = fc.oneof(
+  fc.constantFrom(...NOT_RFC3339),
+  fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 53 }), fc.integer({ min: 1, max: 7 })).map(([y, w, d]) => `${pad(y, 4)}-W${pad(w, 2)}-${d}`),
+  fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 366 })).map(([y, d]) => `${pad(y, 4)}-${pad(d, 3)}T00:00:00Z`),
+  fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString().replace(/[-:]|\.\d+/g, '')),
+  fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 275_759 })).map(([s, y]) => `${s}${pad(y, 6)}-06-15T12:00:00Z`),
+  fc.tuple(fc.integer({ min: 13, max: 99 }), fc.integer({ min: 32, max: 99 }), fc.integer({ min: 24, max: 99 }), fc.nat(2)).map(([mo, d, h, which]) =>
+    [`2026-${mo}-01T00:00:00Z`, `2026-01-${d}T00:00:00Z`, `2026-01-01T${h}:00:00Z`][which],
+  ),
+);
+
+/** IP text that is not standard: legacy IPv4 (hex, octal, integer, short forms), zone ids, brackets, ports, whitespace, markup. */
+export const nonCanonicalIp = fc.oneof(
+  fc.ipV4Extended().filter((s) => !/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(s)),
+  fc.integer({ min: 0, max: 0xffffffff }).chain((n) => fc.constantFrom(String(n), `0x${n.toString(16)}`, `0${n.toString(8)}`)),
+  fc.tuple(fc.ipV6(), fc.constantFrom('%eth0', '%25eth0', '%1', '%')).map(([a, zone]) => a + zone),
+  fc.tuple(fc.ipV4(), fc.constantFrom((a: string) => `[${a}]`, (a: string) => `${a}:80`, (a: string) => ` ${a}`, (a: string) => `${a}\t`, (a: string) => `${a}.`, (a: string) => `${a}/32`)).map(([a, f]) => f(a)),
+  fc.ipV6().map((a) => `[${a}]`),
+  fc.constantFrom('<script>alert(1)</script>', '10.1', '10.1.2', '127.1', '::ffff:0x7f.0.0.1', '::ffff:127.1', '1::2::3', 'localhost', '', ' ', 'null', '1.2.3.4,5.6.7.8', '::ffff:01.2.3.4'),
+);
+/** Standard IP text, the IPv4-mapped and upper-case spellings included. */
+export const canonicalIpText = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV6().map((a) => a.toUpperCase()), fc.ipV4().map((a) => `::ffff:${a}`));
+
+/** IP rules: standard addresses with any prefix length, and the refused kinds (bad lengths, zone ids, legacy forms). */
+export const ipRule = fc.oneof(
+  fc.tuple(fc.ipV4(), fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined })).map(([a, n]) => ({ rule: n === undefined ? a : `${a}/${n}`, valid: true })),
+  fc.tuple(fc.ipV6(), fc.option(fc.integer({ min: 0, max: 128 }), { nil: undefined })).map(([a, n]) => ({ rule: n === undefined ? a : `${a}/${n}`, valid: true })),
+  fc.tuple(fc.ipV4(), fc.integer({ min: 96, max: 128 })).map(([a, n]) => ({ rule: `::ffff:${a}/${n}`, valid: true })),
+  fc.tuple(fc.ipV4(), fc.oneof(fc.integer({ min: 33, max: 999 }).map(String), fc.constantFrom('08', '-1', '', ' 8', '8 ', '1e1', '0x8'))).map(([a, n]) => ({ rule: `${a}/${n}`, valid: false })),
+  fc.tuple(fc.ipV6(), fc.integer({ min: 129, max: 999 })).map(([a, n]) => ({ rule: `${a}/${n}`, valid: false })),
+  nonCanonicalIp.filter((s) => !s.endsWith('/32')).map((rule) => ({ rule, valid: false })),
+);
+
+/** Referrer patterns: valid ones (with and without default ports), and the refused kinds. */
+export const referrerPattern = fc.oneof(
+  fc.tuple(fc.constantFrom('https', 'http'), fc.boolean(), fc.domain(), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined })).map(([scheme, star, host, port]) => ({
+    pattern: `${scheme}://${star ? '*.' : ''}${host}${port === undefined ? '' : `:${port}`}`,
+    defaultPort: port === (scheme === 'https' ? 443 : 80),
+  })),
+  fc.tuple(fc.constantFrom('https', 'http'), fc.domain()).map(([scheme, host]) => ({ pattern: `${scheme}://${host}:${scheme === 'https' ? 443 : 80}`, defaultPort: true })),
+  fc.tuple(fc.domain(), fc.oneof(fc.integer({ min: 65_536, max: 9_999_999 }).map(String), fc.constantFrom('0', '00', '0443', '', '-1', '443x'))).map(([host, port]) => ({ pattern: `https://${host}:${port}`, refused: true })),
+  fc.constantFrom('com', 'co.uk', 'github.io', 'org', 'blogspot.com', 'herokuapp.com', 's3.amazonaws.com', 'pages.dev', 'localhost', 'uk', 'xn--p1ai').map((suffix) => ({ pattern: `https://*.${suffix}`, refused: true })),
+  fc.tuple(fc.domain(), fc.constantFrom('/', '/path', '?q=1', '#x', '/*')).map(([host, rest]) => ({ pattern: `https://${host}${rest}`, refused: true })),
+  fc.domain().chain((host) => fc.constantFrom(`https://user@${host}`, `ftp://${host}`, `//${host}`, host, `https://*.*.${host}`, `https://${host}.`, `javascript://${host}`)).map((pattern) => ({ pattern, refused: true })),
+);
+
+/** A key placed where URLs carry it: query names and values (repeated, bare), `;` parameters, path segments, fragments, percent-encoded. */
+export const keyInUrl = (keys: string[]) =>
+  fc.tuple(fc.constantFrom(...keys), fc.nat(), fc.constantFrom('/v1/me', '/v1/api-keys', '/health/live', '/openapi.json', '/docs', '/v1/no-such-thing', '/'), fc.boolean()).map(([key, pick, path, encode]) => {
+    const k = encode ? key.replace(/[_a-z]/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : key;
+    const places = [`${path}?api_key=${k}`, `${path}?${k}`, `${path}?a=1&a=${k}`, `${path}?a=${k}&a=1`, `${path};key=${k}`, `${path};${k}`, `${path}#${k}`, `${path}/${k}`, `${path}?q=x#${k}`, `${path}?x[y]=${k}`, `/${k}${path}`];
+    return places[pick % places.length];
+  });
+
+/** A value for a named query parameter: cursors and dates get shapes close to valid ones more often. */
+export const queryValueFor = (name: string) =>
+  name === 'cursor'
+    ? fc.oneof(garbageCursor, hostileQueryValue)
+    : /since|until/.test(name)
+      ? fc.oneof(anyDate.map((d) => percentEncode(d.toISOString())), notRfc3339DateTime.map(percentEncode), rfc3339DateTime.map(percentEncode), hostileQueryValue)
+      : hostileQueryValue;

@@ -20,7 +20,7 @@ function daysIn(year: number, month: number): number {
  * The instant an RFC 3339 date-time names (`2026-01-01T00:00:00Z`, fractions and offsets allowed), or
  * null for anything else: other ISO 8601 forms (week and ordinal dates, basic format, expanded
  * years), impossible dates (2026-02-30, hour 24, second 60), and text that `new Date` would read as
- * another instant (the services read dates with it) or outside years 0000-9999.
+ * another instant (the services read dates with it) or outside years 0001-9999 (PostgreSQL has no year 0).
  */
 export function parseRfc3339(text: string): Date | null {
   const match = RFC3339.exec(text);
@@ -35,7 +35,7 @@ export function parseRfc3339(text: string): Date | null {
   expected.setUTCHours(hour, minute - offset, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
   const parsed = new Date(text);
   const utcYear = parsed.getUTCFullYear();
-  return parsed.getTime() === expected.getTime() && utcYear >= 0 && utcYear <= 9999 ? parsed : null;
+  return parsed.getTime() === expected.getTime() && utcYear >= 1 && utcYear <= 9999 ? parsed : null;
 }
 
 /** The one validator of date-time input: RFC 3339 only (see parseRfc3339). */
