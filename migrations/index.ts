@@ -5,6 +5,7 @@ import { Migration20261122083700_seed_plans } from './Migration20261122083700_se
 import { Migration20261122091228_audit_usage } from './Migration20261122091228_audit_usage';
 import { Migration20261201194146_audit_verifications } from './Migration20261201194146_audit_verifications';
 import { Migration20261201194426_portal_sessions } from './Migration20261201194426_portal_sessions';
+import { Migration20261201201402_webhooks } from './Migration20261201201402_webhooks';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file here; add it to this list. */
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
@@ -13,4 +14,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261122091228_audit_usage', class: Migration20261122091228_audit_usage },
   { name: 'Migration20261201194146_audit_verifications', class: Migration20261201194146_audit_verifications },
   { name: 'Migration20261201194426_portal_sessions', class: Migration20261201194426_portal_sessions },
+  { name: 'Migration20261201201402_webhooks', class: Migration20261201201402_webhooks },
 ];

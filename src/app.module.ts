@@ -21,6 +21,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { PlansModule } from './plans/plans.module';
 import { PortalModule } from './portal/portal.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -31,6 +32,7 @@ import { PortalModule } from './portal/portal.module';
     CryptoModule,
     DatabaseModule,
     AuditModule,
+    WebhooksModule,
     KeysModule,
     AccountsModule,
     PlansModule,

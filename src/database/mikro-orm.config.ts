@@ -16,8 +16,13 @@ import { ApiKey } from '../keys/api-key.entity';
 import { KeyUsage } from '../keys/key-usage.entity';
 import { Plan } from '../plans/plan.entity';
 import { PortalSession } from '../portal/portal-session.entity';
+import { WebhookAttempt } from '../webhooks/webhook-attempt.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
+import { WebhookEvent } from '../webhooks/webhook-event.entity';
 
-export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor, AuditVerification, PortalSession];
+export const entities = [Plan, Account, ApiKey, KeyUsage, AuditEvent, AuditAnchor, AuditVerification, PortalSession,
+  WebhookEndpoint, WebhookEvent, WebhookDelivery, WebhookAttempt];
 
 const shared = {
   entities,
