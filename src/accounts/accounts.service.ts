@@ -18,6 +18,7 @@ import { KeyIssuer } from '../keys/key-issuer.service';
 import { PlanDto } from '../plans/dto/plan.dto';
 import { Plan } from '../plans/plan.entity';
 import { PortalSessionsService } from '../portal/portal-sessions.service';
+import { previousAttributes, WebhookEvents } from '../webhooks/webhook-events.service';
 import { Account, AccountStatus } from './account.entity';
 import type { CreateAccountDto, UpdateAccountDto } from './dto/account-input.dto';
 import { AccountDto, type AccountOverviewDto, type CreatedAccountDto, type MeDto } from './dto/account.dto';
@@ -32,6 +33,7 @@ export class AccountsService {
     private readonly audit: AuditService,
     private readonly bus: InvalidationBus,
     private readonly portalSessions: PortalSessionsService,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** Creates a customer account and its first key (all customer scopes); the secret is returned once. */
@@ -91,6 +93,13 @@ export class AccountsService {
           target: { type: 'account', id: account.id },
           actor,
           changes,
+        });
+        await this.webhooks.enqueue(em, {
+          accountId: account.id,
+          type: 'account.updated',
+          environment: null,
+          object: AccountDto.from(account),
+          previousAttributes: previousAttributes(changes),
         });
         changed({ account: account.id });
       }

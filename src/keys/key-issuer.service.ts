@@ -11,6 +11,7 @@ import { ApiKey } from './api-key.entity';
 import { KeyEnvironment } from '../common/auth/environment';
 import { ApiKeyDto, ApiKeyWithSecretDto } from './dto/api-key.dto';
 import { KeyHasher } from './key-hasher';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 
 export interface KeySpec {
   name: string;
@@ -30,6 +31,7 @@ export class KeyIssuer {
     private readonly format: ApiKeyFormat,
     private readonly hasher: KeyHasher,
     private readonly audit: AuditService,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** Creates a key inside the caller's transaction and records `api_key.created` in it. */
@@ -58,6 +60,7 @@ export class KeyIssuer {
       actor,
       changes: diffChanges({}, dto),
     });
+    await this.webhooks.enqueue(em, { accountId: account.id, type: 'api_key.created', environment: key.environment, object: dto });
     return { ...dto, key: secret.key };
   }
 }

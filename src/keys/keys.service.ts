@@ -19,6 +19,8 @@ import { KeyHasher } from './key-hasher';
 import { KeyIssuer } from './key-issuer.service';
 import { assertChangeWithin, assertMayManageRestricted, restrictionsForNewKey } from './key-restriction-inheritance';
 import { assertMayManage, grantableScopes } from './key-scopes';
+import type { WebhookEventType } from '../webhooks/webhook-event-types';
+import { previousAttributes, WebhookEvents } from '../webhooks/webhook-events.service';
 
 const KEY_ID = /^key_[0-9A-Za-z]{22}$/;
 const MAX_EXPIRY_MS = 100 * 365 * 24 * 3600 * 1000;
@@ -45,6 +47,7 @@ export class KeysService {
     private readonly audit: AuditService,
     private readonly format: ApiKeyFormat,
     private readonly hasher: KeyHasher,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   async create(caller: Principal, input: CreateApiKeyDto, actor: RequestActor): Promise<ApiKeyWithSecretDto> {
@@ -160,6 +163,7 @@ export class KeysService {
         actor,
         changes: diffChanges(ApiKeyDto.from(key), {}),
       });
+      await this.webhooks.enqueue(em, { accountId: caller.accountId, type: 'api_key.deleted', environment: key.environment, object: ApiKeyDto.from(key) });
       em.remove(key);
       changed({ key: key.id });
     });
@@ -192,6 +196,14 @@ export class KeysService {
           target: { type: 'api_key', id: key.id },
           actor,
           changes: { ...changes, ...extra },
+        });
+        // The key actions' audit names are their event types.
+        await this.webhooks.enqueue(em, {
+          accountId: caller.accountId,
+          type: action as WebhookEventType,
+          environment: key.environment,
+          object: ApiKeyDto.from(key),
+          previousAttributes: previousAttributes(changes),
         });
         changed({ key: key.id });
       }
