@@ -1,0 +1,69 @@
+import type { ComponentChildren } from 'preact';
+import { useId } from 'preact/hooks';
+import { formatDateTime } from '../format';
+
+export function PageHeader({ title, children, description }: { title: string; children?: ComponentChildren; description?: ComponentChildren }) {
+  return (
+    <header class="page-header">
+      <div>
+        <h1 tabIndex={-1}>{title}</h1>
+        {description && <p class="page-description">{description}</p>}
+      </div>
+      {children && <div class="page-actions">{children}</div>}
+    </header>
+  );
+}
+
+const STATUS_LABEL: Record<string, string> = { active: 'Active', inactive: 'Inactive', revoked: 'Revoked', expired: 'Expired', suspended: 'Suspended' };
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge badge-${status}`}>{STATUS_LABEL[status] ?? status}</span>;
+}
+export function EnvironmentBadge({ environment }: { environment: string }) {
+  return <span class={`badge badge-env-${environment}`}>{environment === 'live' ? 'Live' : 'Test'}</span>;
+}
+
+export function DateTime({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
+  return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <span class="muted">{empty}</span>;
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ComponentChildren; tone?: 'info' | 'warning' }) {
+  return <div class={`notice notice-${tone}`}>{children}</div>;
+}
+
+interface FieldProps {
+  label: string;
+  hint?: string;
+  error?: string;
+  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ComponentChildren;
+}
+/** A labelled form control with its hint and its field error, all tied to the control. */
+export function Field({ label, hint, error, children }: FieldProps) {
+  const id = useId();
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label class="field-label" for={id}>
+        {label}
+      </label>
+      {children({ id, 'aria-describedby': described, 'aria-invalid': error ? true : undefined })}
+      {hint && (
+        <p class="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import type { Browser } from 'playwright-core';
+import { createTestApp, type TestApp } from '../utils/test-app';
+import { ensureConsoleBuilt } from './build';
+import { baseUrl, checkPage, launchChromium, openContext } from './browser';
+
+describe('console without a session (browser e2e)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    [t, browser] = await Promise.all([createTestApp(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('asks to sign in through the provider’s dashboard, with nothing blocked by the CSP', async () => {
+    const { page, problems, context } = await openContext(browser);
+    await page.goto(`${baseUrl(t)}/console/`);
+    await expect(page.getByRole('heading', { name: "Sign in through your provider's dashboard" }).isVisible()).resolves.toBe(true);
+    expect(await page.getByRole('main').count()).toBe(1);
+    await checkPage(page, 'signed-out');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('a link whose code is invalid says so, and the code leaves the address bar at once', async () => {
+    const { page, problems, context } = await openContext(browser);
+    await page.goto(`${baseUrl(t)}/console/keys#code=pst_notARealCode`);
+    await page.getByRole('alert').waitFor();
+    expect(page.url()).toBe(`${baseUrl(t)}/console/keys`);
+    expect(await page.getByRole('alert').textContent()).toBe('This sign-in link is invalid or has expired.');
+    await checkPage(page, 'invalid-link');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
