@@ -40,6 +40,6 @@ import { VerificationService } from './verification.service';
     UsageService,
   ],
   controllers: [KeysController, VerificationController],
-  exports: [KeyIssuer, KeyAuthenticator, InvalidationBus, KeyCache, LastUsedListener, UsageListener],
+  exports: [KeyIssuer, KeyAuthenticator, InvalidationBus, KeyCache, LastUsedListener, UsageListener, ApiKeyFormat, KeyHasher, KeysService],
 })
 export class KeysModule {}

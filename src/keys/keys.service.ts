@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Account } from '../accounts/account.entity';
 import { AuditAction } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
-import type { Principal, RequestActor } from '../common/auth/principal';
+import { type Principal, type RequestActor, SYSTEM_ACTOR } from '../common/auth/principal';
 import { DomainException, notFound } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
 import { afterCursor, toPage } from '../common/http/cursor';
@@ -15,6 +15,7 @@ import { KeyEnvironment } from '../common/auth/environment';
 import type { CreateApiKeyDto, ListApiKeysQueryDto, UpdateApiKeyDto } from './dto/api-key-input.dto';
 import { ApiKeyDto, type ApiKeyWithSecretDto, KeyStatus } from './dto/api-key.dto';
 import { InvalidationBus } from './invalidation-bus';
+import type { Invalidation } from './key-cache';
 import { KeyHasher } from './key-hasher';
 import { KeyIssuer } from './key-issuer.service';
 import { assertChangeWithin, assertMayManageRestricted, restrictionsForNewKey } from './key-restriction-inheritance';
@@ -36,6 +37,12 @@ function futureDate(value: string | null | undefined): Date | null | undefined {
   }
   return date;
 }
+
+const revokeKey = (key: ApiKey) => {
+  key.revokedAt = new Date();
+  key.graceSecretHash = null;
+  key.graceExpiresAt = null;
+};
 
 /** The key lifecycle, always on behalf of a calling key and within its account and environment. */
 @Injectable()
@@ -128,11 +135,19 @@ export class KeysService {
   }
 
   revoke(caller: Principal, id: string, actor: RequestActor): Promise<ApiKeyDto> {
-    return this.change(caller, id, actor, AuditAction.KeyRevoked, (key) => {
-      key.revokedAt = new Date();
-      key.graceSecretHash = null;
-      key.graceExpiresAt = null;
-    });
+    return this.change(caller, id, actor, AuditAction.KeyRevoked, revokeKey);
+  }
+
+  /**
+   * The system's own revoke or deactivate (a leak report), inside the caller's `bus.transactional`
+   * on a key it holds locked: the same audit event, webhook and cache invalidation as a customer's
+   * call, with actor `system`. A revoked key is left as it is.
+   */
+  async actAsSystem(em: EntityManager, changed: (c: Invalidation) => void, key: ApiKey, what: 'revoke' | 'deactivate'): Promise<ApiKeyDto> {
+    if (key.revokedAt) return ApiKeyDto.from(key);
+    return what === 'revoke'
+      ? this.apply(em, changed, key, SYSTEM_ACTOR, AuditAction.KeyRevoked, revokeKey)
+      : this.apply(em, changed, key, SYSTEM_ACTOR, AuditAction.KeyDeactivated, (k) => (k.active = false));
   }
 
   /** A new secret for the same key; the old one stops now, or after the grace period. */
@@ -182,33 +197,47 @@ export class KeysService {
       const key = await this.find(em, caller, id, true);
       assertMayManage(caller, key.scopes);
       assertMayManageRestricted(caller, key);
-      if (key.revokedAt) {
-        if (action === AuditAction.KeyRevoked) return ApiKeyDto.from(key);
-        throw new DomainException(ErrorCode.Conflict, 'This API key is revoked; a revoked key cannot be changed.');
-      }
-      const before = ApiKeyDto.from(key);
-      mutate(key);
-      const changes = diffChanges(before, ApiKeyDto.from(key));
-      if (changes || action === AuditAction.KeyRegenerated) {
-        await this.audit.record(em, {
-          accountId: caller.accountId,
-          action,
-          target: { type: 'api_key', id: key.id },
-          actor,
-          changes: { ...changes, ...extra },
-        });
-        // The key actions' audit names are their event types.
-        await this.webhooks.enqueue(em, {
-          accountId: caller.accountId,
-          type: action as WebhookEventType,
-          environment: key.environment,
-          object: ApiKeyDto.from(key),
-          previousAttributes: previousAttributes(changes),
-        });
-        changed({ key: key.id });
-      }
-      return ApiKeyDto.from(key);
+      return this.apply(em, changed, key, actor, action, mutate, extra);
     });
+  }
+
+  /** Changes a key the transaction holds locked; audits, reports and announces it when something changed. */
+  private async apply(
+    em: EntityManager,
+    changed: (c: Invalidation) => void,
+    key: ApiKey,
+    actor: RequestActor,
+    action: AuditAction,
+    mutate: (key: ApiKey) => void,
+    extra?: Record<string, unknown>,
+  ): Promise<ApiKeyDto> {
+    const accountId = key.account.id;
+    if (key.revokedAt) {
+      if (action === AuditAction.KeyRevoked) return ApiKeyDto.from(key);
+      throw new DomainException(ErrorCode.Conflict, 'This API key is revoked; a revoked key cannot be changed.');
+    }
+    const before = ApiKeyDto.from(key);
+    mutate(key);
+    const changes = diffChanges(before, ApiKeyDto.from(key));
+    if (changes || action === AuditAction.KeyRegenerated) {
+      await this.audit.record(em, {
+        accountId,
+        action,
+        target: { type: 'api_key', id: key.id },
+        actor,
+        changes: { ...changes, ...extra },
+      });
+      // The key actions' audit names are their event types.
+      await this.webhooks.enqueue(em, {
+        accountId,
+        type: action as WebhookEventType,
+        environment: key.environment,
+        object: ApiKeyDto.from(key),
+        previousAttributes: previousAttributes(changes),
+      });
+      changed({ key: key.id });
+    }
+    return ApiKeyDto.from(key);
   }
 
   /** The caller's own key by id; another account's key, or a live key seen by a test key, is 404. */
