@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   logLevel: 'warn',
   build: {
-    lib: { entry: 'src/index.ts', formats: ['es', 'cjs'], fileName: (format) => (format === 'es' ? 'index.js' : 'index.cjs') },
+    lib: { entry: 'src/index.ts', formats: ['es', 'cjs'], fileName: (format) => (format === 'es' ? 'index.mjs' : 'index.cjs') },
     rolldownOptions: { external: ['openapi-fetch'] },
     outDir: 'dist',
     emptyOutDir: true,

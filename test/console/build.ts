@@ -8,8 +8,8 @@ export function ensureConsoleBuilt(): void {
   if (existsSync(join(CONSOLE_DIST, 'index.html'))) return;
   const root = join(__dirname, '..', '..');
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  if (!existsSync(join(root, 'packages', 'sdk', 'dist', 'index.js'))) {
-    execFileSync(process.execPath, [vite, 'build', '--config', 'vite.config.ts'], { cwd: join(root, 'packages', 'sdk'), stdio: 'pipe' });
+  if (!existsSync(join(root, 'packages', 'sdk', 'dist', 'index.mjs'))) {
+    execFileSync(process.execPath, [vite, 'build', '--config', 'vite.config.mts'], { cwd: join(root, 'packages', 'sdk'), stdio: 'pipe' });
   }
   execFileSync(process.execPath, [vite, 'build', '--config', 'console/vite.config.mts'], { cwd: root, stdio: 'pipe' });
 }

@@ -1,7 +1,7 @@
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
-import type { components, paths } from './schema.js';
+import type { components, paths } from './schema';
 
-export type { components, paths, operations } from './schema.js';
+export type { components, paths, operations } from './schema';
 /** The API's named schemas: `Schemas['ApiKeyDto']`, `Schemas['AuditEventDto']`… */
 export type Schemas = components['schemas'];
 export type LatchkeyClient = Client<paths>;
