@@ -7,6 +7,8 @@ export enum AuditAction {
   KeyRegenerated = 'api_key.regenerated',
   KeyRevoked = 'api_key.revoked',
   KeyDeleted = 'api_key.deleted',
+  /** A secret scanner found the key in public; the actor is `system`. */
+  KeyLeaked = 'api_key.leaked',
   AuthFailed = 'auth.failed',
   AccountCreated = 'account.created',
   AccountUpdated = 'account.updated',
@@ -15,4 +17,8 @@ export enum AuditAction {
   PortalSessionCreated = 'portal_session.created',
   PortalSessionRedeemed = 'portal_session.redeemed',
   PortalSessionEnded = 'portal_session.ended',
+  WebhookEndpointCreated = 'webhook_endpoint.created',
+  WebhookEndpointUpdated = 'webhook_endpoint.updated',
+  WebhookEndpointDeleted = 'webhook_endpoint.deleted',
+  WebhookEndpointSecretRotated = 'webhook_endpoint.secret_rotated',
 }

@@ -13,7 +13,7 @@ export interface AuditEntry {
   /** The account the event concerns: it appears in that account's log. */
   accountId: string;
   action: AuditAction;
-  target: { type: 'api_key' | 'account' | 'plan' | 'portal_session'; id: string };
+  target: { type: 'api_key' | 'account' | 'plan' | 'portal_session' | 'webhook_endpoint'; id: string };
   actor: RequestActor;
   changes?: Record<string, unknown> | null;
 }

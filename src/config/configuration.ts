@@ -9,6 +9,8 @@ export interface AppConfig {
   portal: { publicUrl: string; origin: string; secureCookie: boolean };
   database: { url?: string; dataDir: string; migrateOnStart: boolean };
   redis: { url?: string };
+  /** Outbound webhooks: allowPrivateNetworks (development only) permits http:// and private addresses. */
+  webhooks: { allowPrivateNetworks: boolean };
   keys: { prefix: string; secret?: string };
   operator: { keyFile: string };
   log: { level: string };
@@ -24,6 +26,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     portal: portalConfig(v.PUBLIC_URL ?? `http://${browsableHost(v.HOST)}:${v.PORT}`),
     database: { url: v.DATABASE_URL, dataDir, migrateOnStart: v.MIGRATE_ON_START },
     redis: { url: v.REDIS_URL },
+    webhooks: { allowPrivateNetworks: v.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     keys: { prefix: v.KEY_PREFIX, secret: v.KEY_SECRET },
     operator: { keyFile: resolve(v.OPERATOR_KEY_FILE ?? `${dataDir}/operator.key`) },
     log: { level: v.LOG_LEVEL },

@@ -52,6 +52,10 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'MIGRATE_ON_START must be true or false' })
   MIGRATE_ON_START = true;
 
+  @IsOptional() @Transform(toBoolean)
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
   @IsOptional() @Transform(({ value }) => (value === undefined ? value : Number(value)))
   @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })
   @Min(1, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })

@@ -15,7 +15,7 @@ class ActorDto {
 }
 
 class TargetDto {
-  @ApiProperty({ enum: ['api_key', 'account', 'plan', 'portal_session'] }) type!: string;
+  @ApiProperty({ enum: ['api_key', 'account', 'plan', 'portal_session', 'webhook_endpoint'] }) type!: string;
   @ApiProperty() id!: string;
 }
 

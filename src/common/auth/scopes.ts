@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
 /** Scopes a customer key may hold. `*` stands for all of them, never for `admin`. */
-export const CUSTOMER_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'account:read', 'audit:read'] as const;
+export const CUSTOMER_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'account:read', 'audit:read', 'webhooks:read', 'webhooks:write'] as const;
 export const ADMIN_SCOPE = 'admin';
 export const ALL_CUSTOMER_SCOPES = '*';
 export type Scope = (typeof CUSTOMER_SCOPES)[number] | typeof ADMIN_SCOPE;
