@@ -88,6 +88,14 @@ describe('hardened input, URLs and routing (e2e)', () => {
       }
     });
 
+    it('records audit events with the client IP in its normal form, and none for garbage', async () => {
+      const mapped = (await as(acct.key, '::ffff:10.1.2.3').post('/v1/api-keys', { name: 'audited' }).expect(201)).body.data;
+      const garbled = (await as(acct.key, '<script>alert(1)</script>').post('/v1/api-keys', { name: 'audited' }).expect(201)).body.data;
+      const ipOf = async (keyId: string) => (await as(acct.key).get(`/v1/audit-events?key_id=${keyId}&action=api_key.created`).expect(200)).body.data[0].ip;
+      expect(await ipOf(mapped.id)).toBe('10.1.2.3');
+      expect(await ipOf(garbled.id)).toBeNull();
+    });
+
     it('stores no last_used_ip when a trusted proxy passes on garbage', async () => {
       const used = await createKey();
       await as(used.key, '<script>alert(1)</script>').get('/v1/me').expect(200);

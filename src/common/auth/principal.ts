@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { canonicalIp } from '../http/ip-ranges';
 import type { KeyEnvironment } from './environment';
 import { ADMIN_SCOPE, holdsScope } from './scopes';
 
@@ -94,7 +95,7 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
     type: hasOperatorPowers(principal) ? 'operator' : 'api_key',
     id: principal.keyId,
     accountId: principal.accountId,
-    ip: request.ip ?? null,
+    ip: canonicalIp(request.ip),
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
     requestId: String(request.id),
     // Through a console session, the person acts: the audit log names them and the session.

@@ -32,6 +32,12 @@ describe('canonicalIp', () => {
     );
   });
 
+  it('keeps answering right past its cache of known addresses', () => {
+    for (let i = 0; i < 25_000; i++) expect(canonicalIp(`2001:DB8::${i.toString(16)}`)).toBe(`2001:db8::${i.toString(16)}`);
+    expect(canonicalIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(canonicalIp(`${'1'.repeat(46)}`)).toBeNull();
+  });
+
   it('never accepts the legacy IPv4 forms fast-check writes', () => {
     fc.assert(fc.property(fc.ipV4Extended().filter((s) => !/^(\d|[1-9]\d|1\d\d|2[0-4]\d|25[0-5])(\.(\d|[1-9]\d|1\d\d|2[0-4]\d|25[0-5])){3}$/.test(s)), (s) => canonicalIp(s) === null));
   });

@@ -27,12 +27,21 @@ export function parseIp(text: string): Address | null {
   return address.isIPv4MappedAddress() ? address.toIPv4Address() : address;
 }
 
+// Clients repeat: a request reads its address a few times (guard, log line, last use), and parsing
+// IPv6 text costs microseconds. Bounded, and emptied when full, so a flood of addresses cannot grow it.
+const CANONICAL_CACHE_SIZE = 10_000;
+const canonical = new Map<string, string | null>();
+
 /** The address in its one normal form (dotted quad, or RFC 5952 IPv6), or null when it is not standard address text. */
 export function canonicalIp(text: string | null | undefined): string | null {
-  if (!text) return null;
-  // What a socket reports is nearly always a dotted quad already: no parsing on the hot path.
-  if (isIPv4(text)) return text;
-  return parseIp(text)?.toString() ?? null;
+  // No address text is longer than an IPv6 address with an embedded dotted quad.
+  if (!text || text.length > 45) return null;
+  const known = canonical.get(text);
+  if (known !== undefined) return known;
+  const normal = isIPv4(text) ? text : (parseIp(text)?.toString() ?? null);
+  if (canonical.size >= CANONICAL_CACHE_SIZE) canonical.clear();
+  canonical.set(text, normal);
+  return normal;
 }
 
 function masked(address: Address, bits: number): Address {

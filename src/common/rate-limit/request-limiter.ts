@@ -30,7 +30,7 @@ export class RequestLimiter {
     return windows[0].exceeded ? this.refusal(windows, 'invalid_key') : null;
   }
 
-  /** Counts an unauthenticated request to a public route against the IP's anonymous budget. */
+  /** Counts an unauthenticated request to a public route, or to a path no route matches, against the IP's anonymous budget. */
   async countAnonymous(ip: string | undefined): Promise<{ headers: Record<string, string>; refusal: DomainException | null }> {
     const tracker = `lk:ip:${clientBucket(ip)}`;
     const windows = [
