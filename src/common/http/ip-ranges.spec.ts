@@ -33,7 +33,7 @@ describe('canonicalIp', () => {
   });
 
   it('keeps answering right past its cache of known addresses', () => {
-    for (let i = 0; i < 25_000; i++) expect(canonicalIp(`2001:DB8::${i.toString(16)}`)).toBe(`2001:db8::${i.toString(16)}`);
+    for (let i = 1; i <= 25_000; i++) expect(canonicalIp(`2001:DB8::${i.toString(16)}`)).toBe(`2001:db8::${i.toString(16)}`);
     expect(canonicalIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
     expect(canonicalIp(`${'1'.repeat(46)}`)).toBeNull();
   });
