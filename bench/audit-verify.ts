@@ -115,11 +115,11 @@ async function bench(cleanup: Cleanup): Promise<number> {
   const db = await createTestDatabase();
   cleanup.add('database', () => db.drop());
   const secret = randomBytes(24).toString('hex');
-  const service = await ServiceProcess.start({ DATABASE_URL: db.url, DATA_DIR: dir, KEY_SECRET: secret, LOG_LEVEL: 'warn', NODE_ENV: 'production', REDIS_URL: undefined });
+  const service = await ServiceProcess.start({ NODE_OPTIONS: process.env.VERIFY_SERVICE_NODE_OPTIONS, DATABASE_URL: db.url, DATA_DIR: dir, KEY_SECRET: secret, LOG_LEVEL: 'warn', NODE_ENV: 'production', REDIS_URL: undefined });
   cleanup.add('latchkey', async () => {
     await service.stop();
     const problems = service.output.join('').split('\n').filter((l) => /"level":(40|50|60)/.test(l));
-    if (problems.length) log(`service warnings and errors (${problems.length}):\n${problems.slice(0, 10).join('\n')}`);
+    if (problems.length) log(`service warnings and errors (${problems.length}), the first:\n${problems.slice(0, 5).join('\n')}`);
   });
   await service.ready();
   const operatorKey = readFileSync(join(dir, 'operator.key'), 'utf8').trim();
@@ -140,12 +140,20 @@ async function bench(cleanup: Cleanup): Promise<number> {
   const alone = await steadyLoad(service.url, neighbour.api_key.key, rate, sleep(env('VERIFY_BASELINE_S', 5) * 1000));
 
   t = performance.now();
-  const checks = Promise.all(Array.from({ length: concurrent }, () => call(service.url, big.api_key.key, '/v1/audit-events/verify?full=true')));
+  log(`neighbour alone: ${alone.latencies.length} requests in ${alone.seconds.toFixed(1)} s; now ${concurrent} concurrent full verifies... (load average ${loadLine()})`);
+  const verifyOnce = () =>
+    call(service.url, big.api_key.key, '/v1/audit-events/verify?full=true').catch((err: Error) => {
+      failures.push(`verify?full=true: ${err.message.slice(0, 200)}`);
+      return { ok: false, checked: NaN };
+    });
+  const checks = Promise.all(Array.from({ length: concurrent }, verifyOnce));
   const during = await steadyLoad(service.url, neighbour.api_key.key, rate, checks);
   const answers: { ok: boolean; checked: number }[] = await checks;
   const fullSeconds = (performance.now() - t) / 1000;
   for (const a of answers) if (!a.ok || a.checked !== total) failures.push(`verify?full=true answered ${JSON.stringify(a)}`);
+  log(`verifies done in ${fullSeconds.toFixed(1)} s; an incremental one after 100 new events...`);
 
+  const after = await steadyLoad(service.url, neighbour.api_key.key, rate, sleep(env('VERIFY_BASELINE_S', 5) * 1000));
   await seedChain(db.url!, secret, big.account.id, 100);
   t = performance.now();
   const incremental = await call(service.url, big.api_key.key, '/v1/audit-events/verify');
@@ -162,8 +170,9 @@ async function bench(cleanup: Cleanup): Promise<number> {
   log(`incremental GET /v1/audit-events/verify after 100 new events: ${incrementalMs.toFixed(0)} ms, answered ${JSON.stringify(incremental)}`);
   log('| neighbour GET /v1/account | requests | req/s | p50 | p99 | max | target | |');
   log('|---|---|---|---|---|---|---|---|');
-  log(row('without verify', alone));
+  log(row('without verify, before', alone));
   log(row(`during ${concurrent} full verifies`, during));
+  log(row('without verify, after', after));
   if (failures.length) {
     log(`\nFAILED: ${failures.length} request(s):`);
     for (const f of failures.slice(0, 20)) log(`  ${f}`);
