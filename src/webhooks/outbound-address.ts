@@ -8,7 +8,7 @@ export class BlockedAddressError extends Error {
 }
 
 const blocked = (host: string, address: string) =>
-  new BlockedAddressError(`${host} resolves to ${address}, a private, loopback, link-local or reserved address`);
+  new BlockedAddressError(`${host === address ? host : `${host} resolves to ${address}`}, a private, loopback, link-local or reserved address, is not allowed`);
 
 /** The host of a URL as DNS and IP checks see it (IPv6 literals without brackets). */
 export const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
