@@ -21,6 +21,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { PlansModule } from './plans/plans.module';
 import { PortalModule } from './portal/portal.module';
+import { SecretScanningModule } from './secret-scanning/secret-scanning.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
@@ -37,6 +38,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     AccountsModule,
     PlansModule,
     PortalModule,
+    SecretScanningModule,
     AuthModule,
     HealthModule,
     MetricsModule,

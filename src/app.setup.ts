@@ -23,6 +23,7 @@ import { RequestLimiter } from './common/rate-limit/request-limiter';
 import { runInRequestContext } from './database/request-context';
 import { KeyUsedEvent } from './keys/events/key-used.event';
 import { KeyAuthenticator } from './keys/key-authenticator.service';
+import { keepRawBody } from './secret-scanning/raw-body';
 import type { AppConfig } from './config/configuration';
 
 /** Largest JSON body accepted; larger gets 413 PAYLOAD_TOO_LARGE. */
@@ -137,6 +138,8 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
     if (DOCS_ROUTES.test(route.url)) route.onRequest = withHook(route.onRequest, countAnonymous);
     // Success bodies of the API's own routes get the contract's envelope (errors already have theirs).
     if (ENVELOPED_ROUTES.test(route.url)) route.preSerialization = withHook(route.preSerialization, wrapInEnvelope);
+    // A route that checks a signature over its body's bytes (leak reports) keeps them, under a limit of its own.
+    keepRawBody(route);
   });
   // Every response is measured; one to a request a key authenticated is a use of that key (last used, usage).
   const events = app.get(EventEmitter2);

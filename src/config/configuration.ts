@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './environment';
+import { readScanningKeys, type ScanningPublicKey } from './secret-scanning-keys';
 
 /** The typed, namespaced configuration every module reads (through ConfigService or directly in CLIs). */
 export interface AppConfig {
@@ -15,6 +16,8 @@ export interface AppConfig {
   operator: { keyFile: string };
   log: { level: string };
   audit: { retentionDays: number };
+  /** GitHub's secret scanning reports: the keys file (read at boot, then whenever it changes) and what a leak does. */
+  secretScanning: { keysFile?: string; keys: ScanningPublicKey[]; leakedKeyAction: 'revoke' | 'deactivate' | 'notify' };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -31,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     operator: { keyFile: resolve(v.OPERATOR_KEY_FILE ?? `${dataDir}/operator.key`) },
     log: { level: v.LOG_LEVEL },
     audit: { retentionDays: v.AUDIT_RETENTION_DAYS },
+    secretScanning: secretScanningConfig(v.SECRET_SCANNING_KEYS_FILE, v.LEAKED_KEY_ACTION),
   };
 }
 
@@ -45,4 +49,10 @@ function portalConfig(publicUrl: string): AppConfig['portal'] {
   const url = URL.parse(publicUrl);
   if (!url) throw new ConfigurationError(`Invalid configuration: HOST does not make a usable console address (${publicUrl.slice(0, 80)}); set PUBLIC_URL.`);
   return { publicUrl: publicUrl.replace(/\/+$/, ''), origin: url.origin, secureCookie: url.protocol === 'https:' };
+}
+
+function secretScanningConfig(file: string | undefined, leakedKeyAction: AppConfig['secretScanning']['leakedKeyAction']): AppConfig['secretScanning'] {
+  if (!file) return { keys: [], leakedKeyAction };
+  const keysFile = resolve(file);
+  return { keysFile, keys: readScanningKeys(keysFile), leakedKeyAction };
 }

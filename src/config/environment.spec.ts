@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from './configuration';
 import { ConfigurationError, validateEnvironment } from './environment';
 
@@ -44,6 +48,43 @@ describe('configuration', () => {
     expect(loadConfig({ HOST: '::' }).portal.origin).toBe('http://[::1]:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://Keys.Example.com/latchkey/' }).portal).toEqual({
       publicUrl: 'https://Keys.Example.com/latchkey', origin: 'https://keys.example.com', secureCookie: true,
+    });
+  });
+
+  describe('secret scanning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-config-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const ed25519 = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+    it('is off without SECRET_SCANNING_KEYS_FILE, revokes by default, and reads a keys file in GitHub\'s shape', () => {
+      expect(loadConfig({}).secretScanning).toEqual({ keys: [], leakedKeyAction: 'revoke' });
+      const path = file('good.json', JSON.stringify({ public_keys: [{ key_identifier: 'abc', key: p256, is_current: true }] }));
+      const config = loadConfig({ SECRET_SCANNING_KEYS_FILE: path, LEAKED_KEY_ACTION: 'notify' }).secretScanning;
+      expect(config.keysFile).toBe(path);
+      expect(config.leakedKeyAction).toBe('notify');
+      expect(config.keys.map((k) => [k.identifier, k.isCurrent])).toEqual([['abc', true]]);
+    });
+
+    it.each([
+      ['missing.json', null],
+      ['not-json.json', '{'],
+      ['empty.json', '{"public_keys": []}'],
+      ['no-id.json', JSON.stringify({ public_keys: [{ key: p256 }] })],
+      ['not-pem.json', JSON.stringify({ public_keys: [{ key_identifier: 'a', key: 'nope' }] })],
+      ['wrong-curve.json', JSON.stringify({ public_keys: [{ key_identifier: 'a', key: ed25519 }] })],
+    ])('refuses %s at boot with a sentence naming SECRET_SCANNING_KEYS_FILE', (name, text) => {
+      const path = text === null ? join(dir, name) : file(name, text);
+      expect(() => loadConfig({ SECRET_SCANNING_KEYS_FILE: path })).toThrow(ConfigurationError);
+      expect(() => loadConfig({ SECRET_SCANNING_KEYS_FILE: path })).toThrow('SECRET_SCANNING_KEYS_FILE');
+    });
+
+    it('refuses an unknown LEAKED_KEY_ACTION', () => {
+      expect(() => validateEnvironment({ LEAKED_KEY_ACTION: 'delete' })).toThrow('LEAKED_KEY_ACTION');
     });
   });
 });

@@ -62,6 +62,12 @@ export class EnvironmentVariables {
   @Max(36500, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500' })
   AUDIT_RETENTION_DAYS = 365;
 
+  @IsOptional() @IsString() @MinLength(1, { message: 'SECRET_SCANNING_KEYS_FILE must not be empty' })
+  SECRET_SCANNING_KEYS_FILE?: string;
+
+  @IsOptional() @IsIn(['revoke', 'deactivate', 'notify'], { message: 'LEAKED_KEY_ACTION must be revoke, deactivate or notify' })
+  LEAKED_KEY_ACTION: 'revoke' | 'deactivate' | 'notify' = 'revoke';
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })
