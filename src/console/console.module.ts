@@ -26,8 +26,11 @@ export class ConsoleModule implements OnModuleInit {
     private readonly limiter: RequestLimiter,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    await fastify.register(consolePlugin, { root: CONSOLE_DIST, limiter: this.limiter });
+    // Queued, not awaited: awaiting would load Fastify's plugins now, building the API's routes
+    // before Nest installs its error handler, so framework errors (413, 415, bad JSON) would lose
+    // the contract's body.
+    void fastify.register(consolePlugin, { root: CONSOLE_DIST, limiter: this.limiter });
   }
 }
