@@ -6,6 +6,7 @@ import { Migration20261122091228_audit_usage } from './Migration20261122091228_a
 import { Migration20261201194146_audit_verifications } from './Migration20261201194146_audit_verifications';
 import { Migration20261201194426_portal_sessions } from './Migration20261201194426_portal_sessions';
 import { Migration20261201201402_webhooks } from './Migration20261201201402_webhooks';
+import { Migration20261201210000_expiry_notices } from './Migration20261201210000_expiry_notices';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file here; add it to this list. */
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
@@ -15,4 +16,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261201194146_audit_verifications', class: Migration20261201194146_audit_verifications },
   { name: 'Migration20261201194426_portal_sessions', class: Migration20261201194426_portal_sessions },
   { name: 'Migration20261201201402_webhooks', class: Migration20261201201402_webhooks },
+  { name: 'Migration20261201210000_expiry_notices', class: Migration20261201210000_expiry_notices },
 ];

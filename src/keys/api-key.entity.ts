@@ -6,6 +6,7 @@ import { KeyEnvironment } from '../common/auth/environment';
 
 @Entity({ tableName: 'api_keys' })
 @Index({ name: 'api_keys_account_listing_idx', properties: ['account', 'environment', 'createdAt', 'id'] })
+@Index({ name: 'api_keys_expiry_idx', expression: `create index "api_keys_expiry_idx" on "api_keys" ("expires_at") where "revoked_at" is null and "expires_at" is not null` })
 export class ApiKey {
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -59,6 +60,14 @@ export class ApiKey {
 
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt: Date | null = null;
+
+  /** The last expiry notice sent (`expiring_7d`, `expiring_1d`, `expired`), for the `expires_at` in expiryNoticeFor. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  expiryNotice: string | null = null;
+
+  /** The expiry the notice was about: a moved `expires_at` no longer matches it, which re-arms the notices. */
+  @Property({ type: 'timestamptz', nullable: true, hidden: true })
+  expiryNoticeFor: Date | null = null;
 
   @Property({ type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null = null;

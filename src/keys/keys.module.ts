@@ -9,6 +9,7 @@ import { ApiKey } from './api-key.entity';
 import { KeyAuthenticator } from './key-authenticator.service';
 import { KeyHasher } from './key-hasher';
 import { InvalidationBus } from './invalidation-bus';
+import { ExpiryNoticesJob } from './expiry-notices.job';
 import { KeyCache } from './key-cache';
 import { KeyIssuer } from './key-issuer.service';
 import { KeysController } from './keys.controller';
@@ -38,6 +39,7 @@ import { VerificationService } from './verification.service';
     LastUsedListener,
     UsageListener,
     UsageService,
+    ExpiryNoticesJob,
   ],
   controllers: [KeysController, VerificationController],
   exports: [KeyIssuer, KeyAuthenticator, InvalidationBus, KeyCache, LastUsedListener, UsageListener, ApiKeyFormat, KeyHasher, KeysService],
