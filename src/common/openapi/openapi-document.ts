@@ -14,6 +14,7 @@ export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'Plans', description: 'The plans accounts can be on, with their limits.' },
   { name: 'Console', description: 'Console sessions: sign in with the one-time code of a sign-in link, see the session, sign out.' },
   { name: 'Admin', description: "Operator keys and the operator's console sessions only (`admin` scope): accounts, plans, portal sessions, any account's audit log, metrics." },
+  { name: 'Webhooks', description: 'Webhook endpoints, their signing secrets and deliveries, and the events sent to them.' },
   { name: 'Secret scanning', description: "Leak reports from GitHub's secret scanning partner program: signed by GitHub, no key." },
   { name: 'Health', description: 'Liveness and readiness probes for orchestrators; no key needed.' },
 ];
