@@ -54,6 +54,9 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
 
   it('creates a key; the one-time display copies it, and that key authenticates against /v1/me', async () => {
     await page.getByRole('button', { name: 'Create API Key' }).click();
+    // Focus moves into the dialog, to its first field.
+    expect(await page.evaluate(() => document.activeElement?.closest('dialog[aria-modal="true"]') !== null && document.activeElement?.tagName)).toBe('INPUT');
+    expect(await dialog().getAttribute('aria-labelledby')).toBeTruthy();
     await dialog().getByLabel('Name').fill('Production API Key');
     await dialog().getByLabel('Environment').selectOption({ label: 'Live' });
     const inAMonth = new Date(Date.now() + 30 * 86_400_000);
@@ -109,7 +112,11 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     expect(await cells.nth(2).textContent()).toBe('Active');
     // Last use is written in the background: reload until it shows.
     await eventually(page, async () => (await row('Production API Key').getByRole('cell').nth(3).textContent()) !== 'Never');
-    expect(await row('Production API Key').getByRole('cell').nth(3).locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
+    // Dates in the viewer's zone (this browser is in Berlin), whatever the server's.
+    const created = row('Production API Key').getByRole('cell').nth(4).locator('time');
+    const iso = (await created.getAttribute('datetime'))!;
+    const berlin = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin' }).format(new Date(iso));
+    expect(await created.textContent()).toBe(berlin);
 
     await page.getByLabel('Environment').selectOption({ label: 'Test' });
     await row('Production API Key').waitFor({ state: 'detached' });
@@ -213,8 +220,11 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     await row('Production API Key (EU)').getByRole('button', { name: 'Revoke' }).click();
     await dialog().getByRole('button', { name: 'Confirm' }).click();
     await row('Production API Key (EU)').getByText('Revoked').waitFor();
+    // The API refuses the key; up to a second is allowed, the bound of the key cache's invalidation fan-out.
+    const deadline = Date.now() + 1_000;
+    while ((await meWith(t, secret)).status === 200 && Date.now() < deadline) await page.waitForTimeout(50);
     expect(await meWith(t, secret)).toMatchObject({ status: 401, code: 'API_KEY_REVOKED' });
-    expect(await row('Production API Key (EU)').getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    await row('Production API Key (EU)').getByRole('button', { name: 'Edit' }).waitFor({ state: 'detached' });
   });
 
   it('deletes after a confirmation that says the key was used in the last 7 days', async () => {

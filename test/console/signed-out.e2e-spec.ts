@@ -22,6 +22,16 @@ describe('console without a session (browser e2e)', () => {
     expect(await page.getByRole('main').count()).toBe(1);
     await checkPage(page, 'signed-out');
     expect(problems).toEqual([]);
+    // The policy is enforced by the browser, and the watch above sees it: an inline style and a foreign image are refused.
+    await page.evaluate(() => {
+      const img = document.createElement('img');
+      img.src = 'https://images.example.invalid/pixel.png';
+      document.body.append(img);
+      document.body.insertAdjacentHTML('beforeend', '<p style="color: red">inline</p>');
+    });
+    await page.waitForTimeout(200);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^CSP violation: img-src/), expect.stringMatching(/^CSP violation: style-src/)]));
+    expect(await page.locator('p[style]').evaluate((p) => getComputedStyle(p).color)).not.toBe('rgb(255, 0, 0)');
     await context.close();
   });
 
