@@ -21,6 +21,13 @@ export type AuthOutcome = { ok: true; principal: Readonly<Principal> } | AuthFai
 /** Unknown, deleted and bad-check-tag keys must be indistinguishable: one outcome for all three. */
 export const INVALID_KEY: AuthFailure = Object.freeze({ ok: false, code: ErrorCode.Unauthorized, message: 'API key is invalid' });
 
+/** A key as first read from a request: its keyed hash, and whether its check tag was found right. */
+export interface PresentedKey {
+  key: string;
+  hash: string;
+  tagChecked: boolean;
+}
+
 /** Where a request comes from, for a key's IP and referrer restrictions. */
 export interface ClientContext {
   ip: string | null;
@@ -41,14 +48,15 @@ export class KeyAuthenticator {
     private readonly cache: KeyCache,
   ) {}
 
-  async authenticate(presented: string, now = new Date()): Promise<AuthOutcome> {
-    if (!this.format.hasShape(presented)) return INVALID_KEY;
-    const hash = this.hasher.hash(presented);
+  /** `known` is what the forged-key hook already computed for this key on this request, if anything. */
+  async authenticate(presented: string, known?: PresentedKey, now = new Date()): Promise<AuthOutcome> {
+    if (!known && !this.format.hasShape(presented)) return INVALID_KEY;
+    const hash = known?.hash ?? this.hasher.hash(presented);
     let record = this.cache.get(hash);
     if (!record) {
       // A key that is not cached must carry a right check tag before it costs a database query;
       // a cached one had it when it was cached.
-      if (!this.format.parse(presented)) return INVALID_KEY;
+      if (!known?.tagChecked && !this.format.parse(presented)) return INVALID_KEY;
       const generation = this.cache.begin();
       // One raw query on the connection: no EntityManager (and no fork) is needed for it.
       record = (await loadAuthRecord(this.em, hash)) ?? undefined;
@@ -58,9 +66,16 @@ export class KeyAuthenticator {
     return this.evaluate(record, hash, now);
   }
 
-  /** Whether a key is refused on its face (shape, prefix, check tag): no cache or database is needed to say so. */
-  isForged(presented: string): boolean {
-    return this.format.parse(presented) === null;
+  /**
+   * A key read from a request, or null when it is refused on its face (shape, prefix, check tag): no
+   * database is needed to say so. A key the cache holds is known to have had a right check tag when
+   * it was cached, so only the keyed hash is computed for it: one HMAC per request on the hot path.
+   */
+  present(key: string): PresentedKey | null {
+    if (!this.format.hasShape(key)) return null;
+    const hash = this.hasher.hash(key);
+    if (this.cache.holds(hash)) return { key, hash, tagChecked: false };
+    return this.format.parse(key) ? { key, hash, tagChecked: true } : null;
   }
 
   /** The key's IP and referrer restrictions against where the request comes from. */

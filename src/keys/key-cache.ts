@@ -37,6 +37,11 @@ export class KeyCache {
     return record;
   }
 
+  /** Whether a key is cached, without counting a lookup or refreshing its place: the lookup itself comes later. */
+  holds(hash: string): boolean {
+    return this.trusted && this.entries.has(hash);
+  }
+
   set(hash: string, record: AuthRecord, generation: number): void {
     if (!this.trusted || generation !== this.generation) return;
     this.entries.set(hash, record);

@@ -1,10 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { INVALID_KEY, KeyAuthenticator, type AuthOutcome } from '../../keys/key-authenticator.service';
+import { presentedKey } from '../presented-key';
 
 export const X_API_KEY_STRATEGY = 'x-api-key';
 export const BEARER_STRATEGY = 'bearer-api-key';
+
+/**
+ * The request being authenticated. passport-headerapikey calls `validate` synchronously from
+ * `authenticate`, which has the request, while `validate` is only given the key (passing the
+ * request along as well hangs Nest's wrapper): it is handed over in this slot, never across an await.
+ */
+let authenticating: FastifyRequest | undefined;
+function withRequest(request: unknown, authenticate: () => void): void {
+  authenticating = request as FastifyRequest;
+  try {
+    authenticate();
+  } finally {
+    authenticating = undefined;
+  }
+}
+const takeRequest = () => {
+  const request = authenticating;
+  authenticating = undefined;
+  return request;
+};
 
 /**
  * Both strategies always hand an outcome to the guard (never `false` once a header is there),
@@ -16,8 +38,12 @@ export class XApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, X_AP
     super({ header: 'X-API-Key', prefix: '' }, false);
   }
 
+  override authenticate(request: Parameters<HeaderAPIKeyStrategy['authenticate']>[0], options?: object): void {
+    withRequest(request, () => super.authenticate(request, options));
+  }
+
   validate(apiKey: string): Promise<AuthOutcome> {
-    return this.authenticator.authenticate(apiKey);
+    return this.authenticator.authenticate(apiKey, presentedKey(takeRequest(), apiKey));
   }
 }
 
@@ -30,9 +56,14 @@ export class BearerApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy,
     super({ header: 'Authorization', prefix: '' }, false);
   }
 
+  override authenticate(request: Parameters<HeaderAPIKeyStrategy['authenticate']>[0], options?: object): void {
+    withRequest(request, () => super.authenticate(request, options));
+  }
+
   async validate(authorization: string): Promise<AuthOutcome> {
+    const request = takeRequest();
     const match = BEARER.exec(authorization);
-    return match ? this.authenticator.authenticate(match[1]) : INVALID_KEY;
+    return match ? this.authenticator.authenticate(match[1], presentedKey(request, match[1])) : INVALID_KEY;
   }
 }
 

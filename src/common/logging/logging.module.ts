@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import type { AppConfig } from '../../config/configuration';
 
 /** Anything that could carry a key or a secret is removed before a line is written. */
@@ -16,21 +17,48 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/**
+ * Standard output, written asynchronously: a line is queued and the queue written in one go while
+ * the previous write is in flight, so a busy service makes one write per batch of lines instead of a
+ * blocking write per line. pino flushes it synchronously at exit (a crash included); a signal ends
+ * the process without an exit event, so shutdown flushes it too. Where stdout has been replaced
+ * (an embedding process capturing it), lines go to that replacement, as pino itself would do.
+ */
+let stdout: pino.DestinationStream | undefined;
+function destination(): pino.DestinationStream | undefined {
+  if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return undefined;
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
+}
+
+/** Writes what is still queued; called at shutdown, after the last request has been logged. */
+export function flushLogs(): void {
+  (stdout as (pino.DestinationStream & { flushSync?: () => void }) | undefined)?.flushSync?.();
+}
+
 /** Structured JSON logs (pino) for the whole application; request lines come from setupApp. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => ({
-        // No per-request middleware (it costs a child logger per request even when nothing is
-        // written): setupApp logs each completed request from Fastify's onResponse hook instead.
-        forRoutes: [],
-        pinoHttp: {
-          level: config.get('log', { infer: true }).level,
-          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-        },
-      }),
+      useFactory: (config: ConfigService<AppConfig, true>) => {
+        const options = { level: config.get('log', { infer: true }).level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+        const stream = destination();
+        return {
+          // No per-request middleware (it costs a child logger per request even when nothing is
+          // written): setupApp logs each completed request from Fastify's onResponse hook instead.
+          forRoutes: [],
+          pinoHttp: stream ? [options, stream] : options,
+        };
+      },
     }),
   ],
 })
-export class LoggingModule {}
+export class LoggingModule implements OnApplicationShutdown {
+  onApplicationShutdown(): void {
+    try {
+      flushLogs();
+    } catch {
+      // Standard output already closed: nothing left to write to.
+    }
+  }
+}
