@@ -87,6 +87,52 @@ export class BenchProcess {
   }
 }
 
+/** Resolves when `url`/health/ready answers 200 (the service has migrated and connected). */
+export async function healthy(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} was not ready in ${timeoutMs} ms`);
+}
+
+/**
+ * `npm start` itself (its prestart build, then the service), timed to /health/ready, then stopped
+ * with its whole process group. Null when it did not come up (the reason is logged).
+ */
+export async function timeNpmStart(env: Record<string, string | undefined>, log: (s: string) => void): Promise<number | null> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const errors: string[] = [];
+  child.stderr?.on('data', (d) => errors.length < 50 && errors.push(String(d)));
+  const exited = once(child, 'exit');
+  try {
+    await Promise.race([healthy(`http://127.0.0.1:${port}`, 300_000), exited.then(() => Promise.reject(new Error(`exited: ${errors.join('')}`)))]);
+    return (performance.now() - started) / 1000;
+  } catch (err) {
+    log(`NOTE: npm start did not come up: ${(err as Error).message.slice(0, 500)}`);
+    return null;
+  } finally {
+    if (child.exitCode === null) {
+      process.kill(-child.pid!, 'SIGTERM');
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
 /** Call from a bench app: exit when the bench that started it goes away. */
 export function exitWithParent(): void {
   process.on('disconnect', () => process.exit(0));

@@ -22,14 +22,17 @@ export function table(rows: Row[]): string {
 
 export interface Summary {
   hot: number;
-  bareRatio: number;
+  cpuRatio: number;
   tutorialRatio: number;
   p50: number;
   p99: number;
   rate: number;
   cold: number;
+  coldRatio: number;
   floodDrop: number;
   peakRssMb: number;
+  createMs: number;
+  startupS: number;
 }
 
 const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -37,9 +40,9 @@ const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits)
 /** The last line of the output: every headline figure, for logs and CI. */
 export function summaryLine(s: Summary): string {
   return (
-    `bench: hot ${fixed(s.hot)} req/s (${fixed(s.bareRatio, 2)}x bare, ` +
+    `bench: hot ${fixed(s.hot)} req/s (${fixed(s.cpuRatio, 1)}x bare's CPU/request, ` +
     `${Number.isFinite(s.tutorialRatio) ? `${fixed(s.tutorialRatio, 1)}x tutorial` : 'tutorial skipped'}), ` +
-    `p50 ${fixed(s.p50, 2)} ms p99 ${fixed(s.p99, 2)} ms @${s.rate} rps, cold ${fixed(s.cold)} req/s, ` +
-    `flood drop ${fixed(s.floodDrop, 1)} %, peak RSS ${fixed(s.peakRssMb)} MB`
+    `p50 ${fixed(s.p50, 2)} ms p99 ${fixed(s.p99, 2)} ms @${s.rate} rps, cold ${fixed(s.cold)} req/s (${fixed(s.coldRatio, 1)}x tutorial), ` +
+    `flood drop ${fixed(s.floodDrop, 1)} %, peak RSS ${fixed(s.peakRssMb)} MB, create ${fixed(s.createMs, 2)} ms CPU, start ${fixed(s.startupS, 1)} s`
   );
 }

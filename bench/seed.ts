@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import { cpuMs } from './load';
+import { KeyEnvironment } from '../src/common/auth/environment';
+import { newId } from '../src/common/crypto/base62';
+import { ServerSecrets } from '../src/common/crypto/server-secrets';
+import { ApiKeyFormat } from '../src/keys/api-key-format';
+import { KeyHasher } from '../src/keys/key-hasher';
 
 /** The bench plan: as unlimited as the API allows (rate_limit_per_minute is capped at 1,000,000). */
 export const BENCH_PLAN = {
@@ -42,6 +48,12 @@ export interface Seeded {
   seconds: number;
   /** Set when seeding was too slow for the wanted number and stopped at FALLBACK_KEYS. */
   reducedFrom?: number;
+  /** Keys created through POST /v1/api-keys (beyond the accounts' own), and the service's CPU time for them. */
+  creates: number;
+  createCpuMs: number;
+  createSeconds: number;
+  /** Each account's own key (full scopes). */
+  owners: string[];
 }
 
 /**
@@ -50,7 +62,7 @@ export interface Seeded {
  * concurrency would only queue) until `wanted` keys exist. Keep `accounts` near the service's
  * database pool (10): more concurrent creates only wait for a connection, and past 2 s get a 503.
  */
-export async function seedLatchkey(url: string, operatorKey: string, wanted: number, accounts: number, log: (s: string) => void): Promise<Seeded> {
+export async function seedLatchkey(url: string, operatorKey: string, wanted: number, accounts: number, log: (s: string) => void, pid?: number): Promise<Seeded> {
   const started = performance.now();
   await call(url, operatorKey, 'POST', '/v1/admin/plans', BENCH_PLAN);
   const owners: string[] = [];
@@ -81,10 +93,15 @@ export async function seedLatchkey(url: string, operatorKey: string, wanted: num
       }
     }
   };
+  const cpuBefore = pid ? cpuMs(pid) : NaN;
+  const createStart = performance.now();
+  const createdBefore = created;
   await Promise.all(owners.map((_k, i) => worker(i)));
+  const createCpuMs = pid ? cpuMs(pid) - cpuBefore : NaN;
+  const createSeconds = (performance.now() - createStart) / 1000;
   const keys: string[] = [];
   for (let j = 0; keys.length < created; j++) for (const list of perAccount) if (j < list.length) keys.push(list[j]);
-  return { keys, accounts, seconds: (performance.now() - started) / 1000, reducedFrom };
+  return { keys, accounts, seconds: (performance.now() - started) / 1000, reducedFrom, creates: created - createdBefore, createCpuMs, createSeconds, owners };
 }
 
 /** The tutorial design's own table in the same database, holding the same keys (sha256 hex). */
@@ -107,4 +124,53 @@ export async function seedTutorialTable(databaseUrl: string, keys: string[]): Pr
   } finally {
     await db.end();
   }
+}
+
+/** Anything with PostgreSQL's `query(text, params)`: a `pg` Client, or PGlite on the embedded data folder. */
+export interface Sql {
+  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+/**
+ * Adds keys straight into `api_keys`, each a copy of a key the API created (same account, scopes,
+ * restrictions) with a fresh id and secret, generated and hashed exactly as the service does under
+ * its KEY_SECRET: the bulk path for the cold path's 100,000 keys. The API's own cost of a create is
+ * measured apart (scenario 8). Returns the new keys, interleaved across the templates' accounts.
+ */
+export async function bulkSeedKeys(db: Sql, keySecret: string, templates: string[], count: number, prefix = 'lk'): Promise<string[]> {
+  const secrets = new ServerSecrets(keySecret);
+  const format = new ApiKeyFormat(prefix, secrets.checkTagKey);
+  const hasher = new KeyHasher(secrets);
+  const { rows: columns } = await db.query(
+    `select column_name from information_schema.columns where table_name = 'api_keys' and table_schema = current_schema()
+      and column_name not in ('id', 'name', 'last4', 'secret_hash', 'grace_secret_hash', 'grace_expires_at', 'last_used_at', 'last_used_ip')`,
+  );
+  const copied = columns.map((c: { column_name: string }) => `"${c.column_name}"`).join(', ');
+  const { rows: sources } = await db.query(`select id from api_keys where secret_hash = any($1::text[])`, [templates.map((k) => hasher.hash(k))]);
+  const keys: string[] = [];
+  for (let done = 0; done < count; ) {
+    const batch = Math.min(5_000, count - done);
+    const ids: string[] = [];
+    const names: string[] = [];
+    const last4: string[] = [];
+    const hashes: string[] = [];
+    const from: string[] = [];
+    for (let i = 0; i < batch; i++, done++) {
+      const secret = format.generate(KeyEnvironment.Live);
+      keys.push(secret.key);
+      ids.push(newId('key'));
+      names.push(`bench key ${done}`);
+      last4.push(secret.last4);
+      hashes.push(hasher.hash(secret.key));
+      from.push(sources[done % sources.length].id);
+    }
+    await db.query(
+      `insert into api_keys (id, name, last4, secret_hash, ${copied})
+       select v.id, v.name, v.last4, v.hash, ${columns.map((c: { column_name: string }) => `t."${c.column_name}"`).join(', ')}
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as v(id, name, last4, hash, template)
+         join api_keys t on t.id = v.template`,
+      [ids, names, last4, hashes, from],
+    );
+  }
+  return keys;
 }
