@@ -181,11 +181,12 @@ describe('GitHub secret scanning (e2e, LEAKED_KEY_ACTION=revoke)', () => {
     expect(big.length).toBeLessThan(1024 * 1024);
     expect((await report(t, big).expect(200)).body).toHaveLength(1000);
     const huge = JSON.stringify([entry('x', 'u'.repeat(1024 * 1024))]);
-    // Refused by the same parser limit check as every route's 64 KiB (its error body is that check's too).
-    await report(t, huge).expect(413);
-    // Sent in chunks, without a Content-Length: counted as it arrives, and nothing of it is acted on.
+    const res = await report(t, huge).expect(413);
+    expect(res.body).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+    // Sent in chunks, without a Content-Length: counted as it arrives.
     const chunked = await chunkedReport(t, huge);
     expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body)).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
     // Everywhere else the limit stays 64 KiB.
     await t.http.post('/v1/keys/verify').set('X-API-Key', t.operatorKey).set('Content-Type', 'application/json').send(JSON.stringify({ key: 'x'.repeat(70_000) })).expect(413);
   });
