@@ -22,8 +22,19 @@ export function EnvironmentBadge({ environment }: { environment: string }) {
   return <span class={`badge badge-env-${environment}`}>{environment === 'live' ? 'Live' : 'Test'}</span>;
 }
 
-export function DateTime({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
-  return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <span class="muted">{empty}</span>;
+/** A moment in the viewer's zone; `stacked` puts the time under the date (tables), reading the same. */
+export function DateTime({ iso, empty = '—', stacked }: { iso: string | null | undefined; empty?: string; stacked?: boolean }) {
+  if (!iso) return <span class="muted">{empty}</span>;
+  const text = formatDateTime(iso);
+  const cut = text.lastIndexOf(', ');
+  if (!stacked || cut < 0) return <time dateTime={iso}>{text}</time>;
+  return (
+    <time dateTime={iso} class="stacked">
+      <span>{text.slice(0, cut)}</span>
+      <span class="visually-hidden">, </span>
+      <span class="muted">{text.slice(cut + 2)}</span>
+    </time>
+  );
 }
 
 export function Loading({ what }: { what: string }) {

@@ -108,10 +108,10 @@ export function KeysPage() {
                     <StatusBadge status={key.status} />
                   </td>
                   <td>
-                    <DateTime iso={key.last_used_at} empty="Never" />
+                    <DateTime iso={key.last_used_at} empty="Never" stacked />
                   </td>
                   <td>
-                    <DateTime iso={key.created_at} />
+                    <DateTime iso={key.created_at} stacked />
                   </td>
                   {can('keys:write') && (
                     <td class="cell-actions">
