@@ -159,10 +159,11 @@ describe('webhooks: delivery (e2e)', () => {
       setTimeout(() => {
         open--;
         res.writeHead(200).end();
-      }, 150);
+      }, 400);
     };
-    for (let i = 0; i < 12; i++) await test(endpoint.id);
+    await Promise.all(Array.from({ length: 12 }, () => test(endpoint.id)));
     await receiver.waitFor(12);
+    expect(new Set(receiver.receipts.map((r) => r.headers['webhook-id'])).size).toBe(12);
     expect(most).toBe(4);
   });
 });

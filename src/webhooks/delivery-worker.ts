@@ -9,9 +9,7 @@ import type { DatabaseTarget } from '../database/mikro-orm.config';
 import { DeliverySignal } from './delivery-signal';
 import { nextAttemptDelay } from './retry-schedule';
 import { SecretBox } from './secret-box';
-import { WebhookAttempt } from './webhook-attempt.entity';
 import { DeliveryStatus, WebhookDelivery } from './webhook-delivery.entity';
-import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WEBHOOK_CHANNEL } from './webhook-events.service';
 import { WEBHOOK_DELIVERY_OPTIONS, type WebhookDeliveryOptions } from './webhook-options';
@@ -31,8 +29,6 @@ interface Claim {
   previous_secret_expires_at: Date | null;
   failing_since: Date | null;
 }
-
-const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /**
  * Sends due deliveries in the background, at least once. Each instance claims rows with
@@ -110,41 +106,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private claim(limit: number): Promise<Claim[]> {
-    const saturated = [...this.perEndpoint].filter(([, n]) => n >= this.options.perEndpointConcurrency).map(([id]) => id);
-    return this.em.fork().transactional(async (em) => {
-      const conn = em.getConnection();
-      const tx = em.getTransactionContext();
-      const now = new Date();
-      const candidates = await conn.execute<{ id: string; endpoint_id: string }[]>(
-        `select d.id, d.endpoint_id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+  /**
+   * One statement: lock due rows (skipping those another instance holds), keep at most the free
+   * slots of each endpoint and of this instance, and lease them by moving `next_attempt_at` on.
+   */
+  private async claim(limit: number): Promise<Claim[]> {
+    const busy = [...this.perEndpoint];
+    const now = new Date();
+    const busyValues = busy.length ? `values ${busy.map(() => '(?::text, ?::int)').join(', ')}` : 'select null::text, 0 where false';
+    return this.em.getConnection().execute<Claim[]>(
+      `with due as (
+         select d.id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
          where d.status in ('pending', 'failed') and d.next_attempt_at <= ? and e.status = 'enabled'
-         ${saturated.length ? `and d.endpoint_id not in (${marks(saturated.length)})` : ''}
-         order by d.next_attempt_at limit ? for update of d skip locked`,
-        [now, ...saturated, limit * 2],
-        'all',
-        tx,
-      );
-      const taken = new Map(this.perEndpoint);
-      const picked: string[] = [];
-      for (const row of candidates) {
-        const busy = taken.get(row.endpoint_id) ?? 0;
-        if (picked.length >= limit || busy >= this.options.perEndpointConcurrency) continue;
-        taken.set(row.endpoint_id, busy + 1);
-        picked.push(row.id);
-      }
-      if (!picked.length) return [];
-      return conn.execute<Claim[]>(
-        `with claimed as (
-           update webhook_deliveries set attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-           where id in (${marks(picked.length)}) returning id, event_id, endpoint_id, account_id, attempts)
-         select c.*, ev.body, e.url, e.secret_ciphertext, e.previous_secret_ciphertext, e.previous_secret_expires_at, e.failing_since
-         from claimed c join webhook_events ev on ev.id = c.event_id join webhook_endpoints e on e.id = c.endpoint_id`,
-        [new Date(now.getTime() + this.options.leaseMs), now, ...picked],
-        'all',
-        tx,
-      );
-    });
+         order by d.next_attempt_at limit ? for update of d skip locked
+       ), busy (endpoint_id, n) as (${busyValues}
+       ), picked as (
+         select r.id from (select due.*, row_number() over (partition by due.endpoint_id order by due.next_attempt_at) as rank from due) r
+         left join busy b on b.endpoint_id = r.endpoint_id
+         where r.rank <= ? - coalesce(b.n, 0) order by r.next_attempt_at limit ?
+       ), claimed as (
+         update webhook_deliveries w set attempts = w.attempts + 1, next_attempt_at = ?, updated_at = ?
+         from picked where w.id = picked.id returning w.id, w.event_id, w.endpoint_id, w.account_id, w.attempts
+       )
+       select c.*, ev.body, e.url, e.secret_ciphertext, e.previous_secret_ciphertext, e.previous_secret_expires_at, e.failing_since
+       from claimed c join webhook_events ev on ev.id = c.event_id join webhook_endpoints e on e.id = c.endpoint_id`,
+      [now, limit * 4, ...busy.flat(), this.options.perEndpointConcurrency, limit, new Date(now.getTime() + this.options.leaseMs), now],
+    );
   }
 
   private start(claim: Claim): void {
@@ -187,44 +174,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
+  /** One statement records the attempt, settles the delivery and tracks the endpoint's failing streak. */
   private async record(claim: Claim, at: Date, result: SendResult): Promise<void> {
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const retryIn = ok ? null : nextAttemptDelay(claim.attempts, result.retryAfterMs, this.options);
     const status = ok ? DeliveryStatus.Succeeded : retryIn === null ? DeliveryStatus.Exhausted : DeliveryStatus.Failed;
-    await this.em.fork().transactional(async (em) => {
-      em.create(WebhookAttempt, {
-        id: `wha_${randomBase62(22)}`,
-        delivery: em.getReference(WebhookDelivery, claim.id),
-        number: claim.attempts,
-        attemptedAt: at,
-        durationMs: result.durationMs,
-        responseStatus: result.status,
-        responseBody: result.body,
-        error: result.error,
-      });
-      await em.flush();
-      // Only the attempt that holds the claim settles the delivery (a lease that ran out was retaken).
-      await em.nativeUpdate(WebhookDelivery, { id: claim.id, attempts: claim.attempts }, {
-        status,
-        responseStatus: result.status,
-        lastAttemptAt: at,
-        nextAttemptAt: retryIn === null ? null : new Date(at.getTime() + retryIn),
-        updatedAt: new Date(),
-      });
-      if (ok) {
-        if (claim.failing_since) await em.nativeUpdate(WebhookEndpoint, { id: claim.endpoint_id }, { failingSince: null });
-        return;
-      }
-      if (result.status === 410) {
-        return this.endpoints.disableBySystem(em, claim.account_id, claim.endpoint_id, 'The endpoint answered 410 Gone.');
-      }
-      if (!claim.failing_since) {
-        await em.nativeUpdate(WebhookEndpoint, { id: claim.endpoint_id, failingSince: null }, { failingSince: at });
-      } else if (at.getTime() - new Date(claim.failing_since).getTime() >= this.options.disableAfterMs) {
-        const days = Math.round(this.options.disableAfterMs / 86_400_000);
-        await this.endpoints.disableBySystem(em, claim.account_id, claim.endpoint_id, `Every delivery attempt failed for ${days} days.`);
-      }
-    });
+    const text = (value: string | null) => value && value.replace(/\0/g, '');
+    // Only the attempt that holds the claim settles the delivery (a lease that ran out was retaken).
+    await this.em.getConnection().execute(
+      `with attempt as (
+         insert into webhook_attempts (id, delivery_id, number, attempted_at, duration_ms, response_status, response_body, error)
+         values (?, ?, ?, ?, ?, ?, ?, ?)
+       ), settled as (
+         update webhook_deliveries set status = ?, response_status = ?, last_attempt_at = ?, next_attempt_at = ?, updated_at = ?
+         where id = ? and attempts = ?
+       )
+       update webhook_endpoints set failing_since = ${ok ? 'null' : '?'} where id = ? and failing_since is ${ok ? 'not null' : 'null'}`,
+      [
+        `wha_${randomBase62(22)}`, claim.id, claim.attempts, at, result.durationMs, result.status, text(result.body), text(result.error),
+        status, result.status, at, retryIn === null ? null : new Date(at.getTime() + retryIn), new Date(), claim.id, claim.attempts,
+        ...(ok ? [] : [at]), claim.endpoint_id,
+      ],
+    );
+    if (ok) return;
+    const failingFor = claim.failing_since ? at.getTime() - new Date(claim.failing_since).getTime() : 0;
+    if (result.status !== 410 && failingFor < this.options.disableAfterMs) return;
+    const days = Math.round(this.options.disableAfterMs / 86_400_000);
+    const reason = result.status === 410 ? 'The endpoint answered 410 Gone.' : `Every delivery attempt failed for ${days} days.`;
+    await this.em.fork().transactional((em) => this.endpoints.disableBySystem(em, claim.account_id, claim.endpoint_id, reason));
   }
 
   /** LISTENs for enqueue's commit-time notification: on PostgreSQL on a connection of its own, in process on PGlite. */
