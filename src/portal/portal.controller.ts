@@ -7,6 +7,7 @@ import { Public } from '../common/auth/public.decorator';
 import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
 import type { ActionMessage } from '../common/http/envelope';
+import { canonicalIp } from '../common/http/ip-ranges';
 import { ApiCommonErrors, ApiEnvelope, ApiMessage, ApiRedeemErrors, ApiSessionAuth } from '../common/openapi/api-docs';
 import type { AppConfig } from '../config/configuration';
 import { fromOtherSite } from './csrf';
@@ -44,7 +45,7 @@ export class PortalController {
     if (fromOtherSite(request.headers, this.portal.origin)) throw new DomainException(ErrorCode.CsrfRejected);
     const userAgent = request.headers['user-agent'];
     const { session, token, expiresAt } = await this.sessions.redeem(body.code, {
-      ip: request.ip ?? null,
+      ip: canonicalIp(request.ip),
       userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
       requestId: String(request.id),
     });

@@ -5,21 +5,25 @@ import {
 } from 'class-validator';
 import { GRANTABLE_SCOPES } from '../../common/auth/scopes';
 import { Optional } from '../../common/http/validation';
+import { HasVisibleText } from '../../common/http/validators';
 
-/** Printable text: no control characters, so an id or name can never break a log line or a CSV row. */
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+/**
+ * Printable text: no control characters (C0, DEL, C1), line separators or bidi overrides, so an id or
+ * name can never break a log line or a CSV row, nor show itself reordered in the console or audit log.
+ */
+const PRINTABLE = /^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+$/u;
 
 export class PortalUserInputDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'user_8812', description: "Your own id for the person; the audit log shows it." })
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'id must not contain control characters' })
+  @IsString() @MinLength(1) @MaxLength(100) @HasVisibleText() @Matches(PRINTABLE, { message: 'id must not contain control characters' })
   id!: string;
 
   @ApiPropertyOptional({ maxLength: 254, example: 'jane@acme.test' })
-  @Optional() @IsString() @MaxLength(254) @IsEmail({}, { message: 'email must be an e-mail address' })
+  @Optional() @IsString() @MaxLength(254) @IsEmail({}, { message: 'email must be an e-mail address' }) @Matches(PRINTABLE, { message: 'email must not contain control characters' })
   email?: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 100, example: 'Jane Doe' })
-  @Optional() @IsString() @MinLength(1) @MaxLength(100) @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @Optional() @IsString() @MinLength(1) @MaxLength(100) @HasVisibleText() @Matches(PRINTABLE, { message: 'name must not contain control characters' })
   name?: string;
 }
 
