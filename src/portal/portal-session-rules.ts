@@ -5,6 +5,27 @@ import { ErrorCode } from '../common/errors/error-code';
 import { covers } from '../keys/key-scopes';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
+const DEFAULT_TTL_SECONDS = 3600;
+const MIN_TTL_SECONDS = 300;
+
+/**
+ * When a new session ends, never past the end of the credential asking for it (the key's expiry,
+ * or the operator session's own end). An explicit `ttl_seconds` reaching past it is refused rather
+ * than shortened, so the caller gets what it asked for or learns why not; the default hour is cut
+ * to what is left, down to the 300 s minimum.
+ */
+export function sessionExpiry(caller: Principal, ttlSeconds: number | undefined, now: Date): Date {
+  const limit = caller.session?.expiresAt ?? caller.expiresAt;
+  const wanted = new Date(now.getTime() + (ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000);
+  if (!limit || wanted <= limit) return wanted;
+  const left = Math.floor((limit.getTime() - now.getTime()) / 1000);
+  if (ttlSeconds === undefined && left >= MIN_TTL_SECONDS) return limit;
+  const what = caller.session ? 'the calling session ends' : 'the calling key expires';
+  const most = left >= MIN_TTL_SECONDS ? `at most ${left}` : `less than the ${MIN_TTL_SECONDS} minimum is left`;
+  throw new DomainException(ErrorCode.ValidationFailed, 'The request is not valid.', [
+    { field: 'ttl_seconds', message: `ttl_seconds must not reach past ${limit.toISOString()}, when ${what}: ${most}` },
+  ]);
+}
 
 /**
  * A session's scopes, checked like a new key's: `*` when none are asked for, never more than the

@@ -19,13 +19,12 @@ import type { CreatePortalSessionDto } from './dto/portal-session-input.dto';
 import { type CreatedPortalSessionDto, PortalSessionDto, type RedeemedPortalSessionDto } from './dto/portal-session.dto';
 import { PortalSession, type PortalSessionEndReason } from './portal-session.entity';
 import { CODE_SHAPE, newCode, newSessionId, newToken, PortalHasher } from './portal-secrets';
-import { returnUrl, sessionScopes } from './portal-session-rules';
+import { returnUrl, sessionExpiry, sessionScopes } from './portal-session-rules';
 
 const ACCOUNT_ID = /^acct_[0-9A-Za-z]{22}$/;
 const SESSION_ID = /^ps_[0-9A-Za-z]{22}$/;
 /** A sign-in link works once, for at most this long (and never past the session's own end). */
 const CODE_LIFETIME_MS = 10 * 60_000;
-const DEFAULT_TTL_SECONDS = 3600;
 export const INVALID_LINK_MESSAGE = 'This sign-in link is invalid or has expired.';
 
 interface RedeemedRow {
@@ -88,7 +87,7 @@ export class PortalSessionsService {
       }
       const scopes = sessionScopes(caller, account.isOperator, input.scopes);
       const now = new Date();
-      const expiresAt = new Date(now.getTime() + (input.ttl_seconds ?? DEFAULT_TTL_SECONDS) * 1000);
+      const expiresAt = sessionExpiry(caller, input.ttl_seconds, now);
       const code = newCode();
       const session = em.create(PortalSession, {
         id: newSessionId(),
