@@ -5,6 +5,7 @@ import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { AdminPortalSessionsController } from './admin-portal-sessions.controller';
 import { PortalController } from './portal.controller';
 import { PortalHasher } from './portal-secrets';
+import { PortalSessionCleanupJob } from './portal-session-cleanup.job';
 import { PortalSession } from './portal-session.entity';
 import { PortalSessionsService } from './portal-sessions.service';
 import { SessionAuthenticator } from './session-authenticator.service';
@@ -12,7 +13,7 @@ import { SessionAuthenticator } from './session-authenticator.service';
 @Module({
   imports: [MikroOrmModule.forFeature([PortalSession]), AuditModule, RateLimitModule],
   controllers: [PortalController, AdminPortalSessionsController],
-  providers: [PortalHasher, PortalSessionsService, SessionAuthenticator],
+  providers: [PortalHasher, PortalSessionsService, SessionAuthenticator, PortalSessionCleanupJob],
   exports: [PortalSessionsService, SessionAuthenticator],
 })
 export class PortalModule {}
