@@ -84,7 +84,7 @@ describe('audit log and usage (e2e)', () => {
     const csv = await as(acct.key).get('/v1/audit-events/export?format=csv&action=api_key.created').expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const rows = csv.text.trim().split('\n');
-    expect(rows[0]).toBe('id,seq,occurred_at,account_id,actor_type,actor_id,action,target_type,target_id,ip,user_agent,request_id,changes,prev_hash,hash');
+    expect(rows[0]).toBe('id,seq,occurred_at,account_id,actor_type,actor_id,actor_session_id,action,target_type,target_id,ip,user_agent,request_id,changes,prev_hash,hash');
     expect(rows.length - 1).toBe(listed.filter((e: { action: string }) => e.action === 'api_key.created').length);
     await as(acct.key).get('/v1/audit-events/export?format=xml').expect(400);
   });

@@ -11,7 +11,7 @@ import { AuditEventDto, type AuditFilterDto, type AuditListQueryDto, type AuditV
 
 const BATCH = 1000;
 const CSV_COLUMNS = [
-  'id', 'seq', 'occurred_at', 'account_id', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id',
+  'id', 'seq', 'occurred_at', 'account_id', 'actor_type', 'actor_id', 'actor_session_id', 'action', 'target_type', 'target_id',
   'ip', 'user_agent', 'request_id', 'changes', 'prev_hash', 'hash',
 ];
 
@@ -24,7 +24,8 @@ const invalidCursor = () =>
 const defuse = (v: string | null) => (v && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 const csvRow = (d: AuditEventDto) => [
-  d.id, d.seq, d.occurred_at, d.account_id, d.actor.type, d.actor.id, d.action, d.target.type, d.target.id,
+  // A user's id is the operator's text, so it is defused like the client's.
+  d.id, d.seq, d.occurred_at, d.account_id, d.actor.type, defuse(d.actor.id), d.actor.session_id ?? '', d.action, d.target.type, d.target.id,
   defuse(d.ip), defuse(d.user_agent), defuse(d.request_id), d.changes ? JSON.stringify(d.changes) : '', d.prev_hash, d.hash,
 ];
 
