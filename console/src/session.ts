@@ -28,7 +28,7 @@ export interface SignedIn {
 
 export type Scope = NonNullable<Schemas['CreateApiKeyDto']['scopes']>[number];
 /** Every customer scope the API knows (what `*` stands for); `admin` is apart and operator-only. */
-export const CUSTOMER_SCOPES: Exclude<Scope, '*' | 'admin'>[] = ['keys:read', 'keys:write', 'keys:verify', 'account:read', 'audit:read'];
+export const CUSTOMER_SCOPES: Exclude<Scope, '*' | 'admin'>[] = ['keys:read', 'keys:write', 'keys:verify', 'account:read', 'audit:read', 'webhooks:read', 'webhooks:write'];
 
 export function can(session: Session, scope: string): boolean {
   return session.scopes.includes(scope) || (scope !== 'admin' && session.scopes.includes('*'));
