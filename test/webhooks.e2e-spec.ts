@@ -1,11 +1,10 @@
-import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { createAccount } from './utils/api';
 import { createWebhookTestApp, eventually, FAST_DELIVERY, Receiver, type WebhookTestApp } from './webhooks-support';
 
 /** Endpoints API, the outbox written with each change, and signed delivery to a real receiver on loopback. */
 describe('webhooks: endpoints, events and signatures (e2e)', () => {
-  let t: WebhookTestApp & { database: { url?: string } };
+  let t: WebhookTestApp;
   let receiver: Receiver;
   let alice: { accountId: string; key: string; keyId: string };
   let bob: { accountId: string; key: string; keyId: string };
@@ -282,19 +281,17 @@ describe('webhooks: endpoints, events and signatures (e2e)', () => {
       const refused = await as(small.key).post('/v1/api-keys', { name: 'one too many' }).expect(403);
       expect(refused.body.code).toBe('KEY_LIMIT_REACHED');
       // A failure after the event was written: a deferred check that fails at commit for one name.
-      const admin = new Client({ connectionString: t.database.url });
-      await admin.connect();
+      await sql(`create function refuse_marked() returns trigger language plpgsql as $$
+        begin if new.body like '%roll me back%' then raise exception 'forced failure at commit'; end if; return new; end $$`);
+      await sql(`create constraint trigger refuse_marked after insert on webhook_events deferrable initially deferred
+        for each row execute function refuse_marked()`);
       try {
-        await admin.query(`create function refuse_marked() returns trigger language plpgsql as $$
-          begin if new.body like '%roll me back%' then raise exception 'forced failure at commit'; end if; return new; end $$`);
-        await admin.query(`create constraint trigger refuse_marked after insert on webhook_events deferrable initially deferred
-          for each row execute function refuse_marked()`);
         const failed = await as(alice.key).post('/v1/api-keys', { name: 'roll me back' });
         expect(failed.status).toBeGreaterThanOrEqual(500);
         await as(alice.key).post('/v1/api-keys', { name: 'committed' }).expect(201);
       } finally {
-        await admin.query('drop trigger if exists refuse_marked on webhook_events; drop function if exists refuse_marked()');
-        await admin.end();
+        await sql('drop trigger if exists refuse_marked on webhook_events');
+        await sql('drop function if exists refuse_marked()');
       }
       await receiver.waitFor(5);
       await new Promise((r) => setTimeout(r, 500));
