@@ -172,6 +172,30 @@ describe('webhooks: endpoints, events and signatures (e2e)', () => {
     });
   });
 
+  it('refuses a secret in its grace period to manage endpoints, though it may read them', async () => {
+    const k = (await as(alice.key).post('/v1/api-keys', { name: 'rotating' }).expect(201)).body.data;
+    await as(alice.key).post(`/v1/api-keys/${k.id}/regenerate`, { grace_period_seconds: 300 }).expect(200);
+    const refused = await as(k.key).post('/v1/webhook-endpoints', { url: receiver.url }).expect(403);
+    expect(refused.body.code).toBe('INSUFFICIENT_SCOPE');
+    await as(k.key).get('/v1/webhook-endpoints').expect(200);
+  });
+
+  it('lets a console session manage endpoints, audited as its user', async () => {
+    const made = await t.http
+      .post(`/v1/admin/accounts/${alice.accountId}/portal-sessions`)
+      .set('X-API-Key', t.operatorKey)
+      .send({ user: { id: 'user_hooks' } })
+      .expect(201);
+    const code = /#code=(pst_[0-9A-Za-z]+)$/.exec(made.body.data.url)![1];
+    const redeemed = await t.http.post('/v1/portal/redeem').set('Sec-Fetch-Site', 'same-origin').send({ code }).expect(200);
+    const cookie = [redeemed.headers['set-cookie']].flat().find((c) => c?.startsWith('lk_session='))!.split(';')[0];
+    const created = await t.http.post('/v1/webhook-endpoints').set('Cookie', cookie).set('Sec-Fetch-Site', 'same-origin').send({ url: receiver.url }).expect(201);
+    expect(created.body.data.secret).toMatch(/^whsec_/);
+    await t.http.get('/v1/webhook-endpoints').set('Cookie', cookie).expect(200);
+    const audit = (await as(alice.key).get('/v1/audit-events?action=webhook_endpoint.created').expect(200)).body.data;
+    expect(audit[0]).toMatchObject({ actor: { type: 'user', id: 'user_hooks' }, target: { id: created.body.data.id } });
+  });
+
   describe('events', () => {
     it('sends every key and account event, signed, verifying with the standardwebhooks library', async () => {
       const endpoint = await addEndpoint(alice.key);
