@@ -27,7 +27,10 @@ export class ConsoleModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // The CLI boots the same modules without an HTTP server: there is nothing to serve then.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     // Queued, not awaited: awaiting would load Fastify's plugins now, building the API's routes
     // before Nest installs its error handler, so framework errors (413, 415, bad JSON) would lose
     // the contract's body.
