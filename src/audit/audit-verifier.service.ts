@@ -12,7 +12,7 @@ import { resumePoint, type Position, type VerifiedPoint } from './verified-point
 
 /** Events per query. */
 const PAGE = 1000;
-/** The longest the check holds the event loop before letting other requests run. */
+/** The longest the check holds the event loop before leaving it to other requests (for as long again). */
 const SLICE_MS = 2;
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;
@@ -107,7 +107,8 @@ export class AuditVerifier {
         expected++;
         last = { seq: event.seq, id: event.id, hash: event.hash };
         if (performance.now() - slice >= SLICE_MS) {
-          await nextTurn();
+          // As long again off the loop as on it: the check takes at most about half of the process's time.
+          await sleep(SLICE_MS);
           slice = performance.now();
         }
       }
