@@ -45,7 +45,10 @@ const ENDPOINTS: Endpoint[] = Object.entries<Record<string, any>>(spec.paths).fl
 const label = (e: Endpoint) => `${e.method} ${e.path}`;
 const WITH_BODY = ENDPOINTS.filter((e) => e.body);
 const WITH_PARAMS = ENDPOINTS.filter((e) => e.params.length);
-const TAKES_BODY = ENDPOINTS.filter((e) => ['POST', 'PUT', 'PATCH'].includes(e.method));
+// GitHub's leak reports take raw signed bytes up to 1 MiB, and this app has no keys file (the route
+// is then 404); their own hostile cases are in secret-scanning.e2e-spec.ts.
+const SIGNED_RAW_BODY = new Set(['/v1/secret-scanning/github']);
+const TAKES_BODY = ENDPOINTS.filter((e) => ['POST', 'PUT', 'PATCH'].includes(e.method) && !SIGNED_RAW_BODY.has(e.path));
 
 /** BAD_INPUT_SCALE=10 runs ten times as many cases. */
 const SCALE = Number(process.env.BAD_INPUT_SCALE ?? 1);
