@@ -9,6 +9,7 @@ import { KeyDetailPage } from './pages/key-detail';
 import { KeysPage } from './pages/keys';
 import { PlansPage } from './pages/plans';
 import { UsagePage } from './pages/usage';
+import { WebhookDetailPage } from './pages/webhook-detail';
 import { WebhooksPage } from './pages/webhooks';
 import { Link, navigate, useRoute } from './router';
 import { can, currentSession, redeem, SessionContext, signOut, takeSignInCode, type SignedIn } from './session';
@@ -99,6 +100,8 @@ const OPERATOR_PAGES = [
 function page(path: string, operator: boolean) {
   const detail = /^keys\/([^/]+)$/.exec(path);
   if (detail) return { section: 'keys', title: 'API key', view: <KeyDetailPage id={detail[1]} /> };
+  const endpoint = /^webhooks\/([^/]+)$/.exec(path);
+  if (endpoint) return { section: 'webhooks', title: 'Webhook endpoint', view: <WebhookDetailPage id={endpoint[1]} /> };
   const section = path || 'keys';
   const views: Record<string, [string, () => preact.JSX.Element]> = {
     keys: ['API Keys', () => <KeysPage />],

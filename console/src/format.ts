@@ -36,3 +36,19 @@ export const toList = (text: string) =>
     .filter(Boolean);
 
 export const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/** Calendar days from today to the day of `iso`, both in the viewer's zone (0 = today). */
+function daysUntil(iso: string, now = new Date()): number {
+  const then = new Date(iso);
+  const day = (d: Date) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+  return Math.round((day(then) - day(now)) / 86_400_000);
+}
+
+/** "expires today" / "expires in 1 day" / "expires in N days" for a key expiring within 7 days; null otherwise. */
+export function expirySoon(expiresAt: string | null | undefined, now = new Date()): string | null {
+  if (!expiresAt || Date.parse(expiresAt) <= now.getTime()) return null;
+  const days = daysUntil(expiresAt, now);
+  if (days > 7) return null;
+  if (days <= 0) return 'expires today';
+  return days === 1 ? 'expires in 1 day' : `expires in ${days} days`;
+}

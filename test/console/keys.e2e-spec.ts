@@ -279,7 +279,7 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     expect(verdict).toMatch(/^Chain verified: \d+ events checked, every link intact\.$/);
   });
 
-  it('Account: plan, limits and keys used of the plan’s maximum; Webhooks are coming soon', async () => {
+  it('Account: plan, limits and keys used of the plan’s maximum; the Webhooks page lists no endpoint yet', async () => {
     await nav('Account').click();
     await page.getByRole('heading', { name: 'Plan' }).waitFor();
     const details = await page.locator('dl').first().textContent();
@@ -289,7 +289,7 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     expect(details).toContain(`${overview.body.data.key_count} of 5 used`);
     await checkPage(page, 'account');
     await nav('Webhooks').click();
-    await page.getByText('Webhooks are coming soon.').waitFor();
+    await page.getByText('No endpoints yet.').waitFor();
     await checkPage(page, 'webhooks');
   });
 

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useId } from 'preact/hooks';
-import { formatDateTime } from '../format';
+import { expirySoon, formatDateTime } from '../format';
 
 export function PageHeader({ title, children, description }: { title: string; children?: ComponentChildren; description?: ComponentChildren }) {
   return (
@@ -17,6 +17,11 @@ export function PageHeader({ title, children, description }: { title: string; ch
 const STATUS_LABEL: Record<string, string> = { active: 'Active', inactive: 'Inactive', revoked: 'Revoked', expired: 'Expired', suspended: 'Suspended' };
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{STATUS_LABEL[status] ?? status}</span>;
+}
+/** "expires in N days" beside a key that still works and expires within a week (days in the viewer's zone). */
+export function ExpirySoon({ apiKey }: { apiKey: { status: string; expires_at?: string | null } }) {
+  const text = apiKey.status === 'active' || apiKey.status === 'inactive' ? expirySoon(apiKey.expires_at) : null;
+  return text ? <span class="expiry-soon">{text}</span> : null;
 }
 export function EnvironmentBadge({ environment }: { environment: string }) {
   return <span class={`badge badge-env-${environment}`}>{environment === 'live' ? 'Live' : 'Test'}</span>;
@@ -45,7 +50,7 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function Notice({ children, tone = 'info' }: { children: ComponentChildren; tone?: 'info' | 'warning' }) {
+export function Notice({ children, tone = 'info' }: { children: ComponentChildren; tone?: 'info' | 'warning' | 'danger' }) {
   return <div class={`notice notice-${tone}`}>{children}</div>;
 }
 

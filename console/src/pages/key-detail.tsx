@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { maskedKey } from '@latchkey/sdk';
 import { api, errorText, unwrap, type ApiKey, type Schemas } from '../api';
 import { ErrorMessage } from '../components/dialog';
-import { DateTime, EnvironmentBadge, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { DateTime, EnvironmentBadge, ExpirySoon, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { UsageChart } from '../components/usage-chart';
 import { navigate, Link } from '../router';
 import { KeyActionButtons, KeyDialogs, type KeyDialog } from './key-actions';
@@ -99,7 +99,7 @@ export function KeyDetailPage({ id }: { id: string }) {
           </dd>
           <dt>Expires</dt>
           <dd>
-            <DateTime iso={key.expires_at} empty="Never" />
+            <DateTime iso={key.expires_at} empty="Never" /> <ExpirySoon apiKey={key} />
           </dd>
           {key.revoked_at && (
             <>

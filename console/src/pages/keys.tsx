@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { maskedKey } from '@latchkey/sdk';
 import { api, errorText, unwrap, type ApiKey } from '../api';
 import { ErrorMessage } from '../components/dialog';
-import { DateTime, EnvironmentBadge, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { DateTime, EnvironmentBadge, ExpirySoon, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { KeyActionButtons, KeyDialogs, type KeyDialog } from './key-actions';
@@ -104,8 +104,9 @@ export function KeysPage() {
                   <td>
                     <EnvironmentBadge environment={key.environment} />
                   </td>
-                  <td>
+                  <td class="cell-status">
                     <StatusBadge status={key.status} />
+                    <ExpirySoon apiKey={key} />
                   </td>
                   <td>
                     <DateTime iso={key.last_used_at} empty="Never" stacked />
