@@ -164,6 +164,28 @@ describe('hardening against denial of service (e2e)', () => {
       expect(state.lease_owner).toBeNull();
     });
 
+    it('walks one whole chain at a time: a second account\'s full check waits for the first', async () => {
+      const long = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Queued long' });
+      const short = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Queued short' });
+      await seedChain(long.accountId, 2_000);
+      const finished: string[] = [];
+      const first = verify(long.key, '?full=true').then((answer) => (finished.push('long'), answer));
+      // The long check has its lease and is walking before the short one is asked for.
+      for (let i = 0; i < 100 && !(await sql('select 1 from audit_verifications where account_id = ? and lease_owner is not null', [long.accountId])).length; i++) await sleep(10);
+      await sleep(50);
+      const second = verify(short.key, '?full=true').then((answer) => (finished.push('short'), answer));
+      expect(await second).toEqual({ ok: true, checked: await eventCount(short.accountId), first_broken_event_id: null });
+      expect(await first).toEqual({ ok: true, checked: 2_002, first_broken_event_id: null });
+      expect(finished).toEqual(['long', 'short']);
+      // An incremental check does not queue behind a whole-chain walk.
+      const again = verify(long.key, '?full=true').then((answer) => (finished.push('long again'), answer));
+      await sleep(50);
+      expect(await verify(short.key)).toEqual({ ok: true, checked: 0, first_broken_event_id: null });
+      finished.push('short incremental');
+      await again;
+      expect(finished.slice(2)).toEqual(['short incremental', 'long again']);
+    });
+
     it('does not stall other tenants while several full checks of a long chain run', async () => {
       const big = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Long chain' });
       const other = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Neighbour' });

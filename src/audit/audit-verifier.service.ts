@@ -1,7 +1,7 @@
 import { type EntityManager, type EntityProperty, MikroORM } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ServerSecrets } from '../common/crypto/server-secrets';
 import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
@@ -10,14 +10,17 @@ import { AuditService } from './audit.service';
 import type { AuditVerifyDto } from './dto/audit-event.dto';
 import { resumePoint, type Position, type VerifiedPoint } from './verified-point';
 
-/** Events per query. */
-const PAGE = 1000;
-/** The longest the check holds the event loop before leaving it to other requests (for as long again). */
-const SLICE_MS = 2;
+/** Events per query: small batches, so PostgreSQL's share of the work comes in short pieces too. */
+const PAGE = 250;
+/** The longest the check holds the event loop at a stretch. */
+const SLICE_MS = 1;
+/** The shortest rest after a slice or a batch; it doubles while rests end late (a busy loop or machine). */
+const REST_MS = 4;
+const MAX_REST_MS = 64;
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;
-/** How long a call waits for another instance's check of the same account. */
-const WAIT_MS = 60_000;
+/** How long a call waits for another instance's check of the same account while that one stays alive. */
+const WAIT_MS = 5 * 60_000;
 const POLL_MS = 200;
 
 type Outcome = AuditVerifyDto & { last: { seq: string; id: string; hash: string } | null };
@@ -25,12 +28,15 @@ type Conn = ReturnType<EntityManager['getConnection']>;
 
 /**
  * Checks an account's chain from where it was last found intact, or from its start (`full`),
- * a slice of a few milliseconds at a time. One check per account runs at a time: in this process
- * concurrent calls share it, across instances a lease row in audit_verifications serialises them.
+ * a millisecond at a time with longer rests between. One check per account runs at a time: in this
+ * process concurrent calls share it, across instances a lease row in audit_verifications serialises
+ * them. Checks from a chain's start take turns process-wide, one at a time.
  */
 @Injectable()
 export class AuditVerifier {
   private readonly running = new Map<string, { full: boolean; result: Promise<AuditVerifyDto> }>();
+  /** The end of the queue of whole-chain walks. */
+  private wholeChainTurn: Promise<void> = Promise.resolve();
   private columns?: EntityProperty<AuditEvent>[];
 
   constructor(
@@ -56,12 +62,18 @@ export class AuditVerifier {
     const owner = randomUUID();
     const stored = await this.acquire(conn, accountId, owner);
     let saved: VerifiedPoint | null = null;
+    // Renewed on a timer, so neither a wait for a turn nor a slow walk lets the lease lapse.
+    const renewal = setInterval(() => {
+      conn
+        .execute(`update audit_verifications set lease_until = now() + interval '${LEASE_MS} milliseconds' where account_id = ? and lease_owner = ?`, [accountId, owner])
+        .catch(() => undefined);
+    }, RENEW_MS);
     try {
       // Any change to a row committed by a transaction from here on is newer than this horizon.
       const [{ horizon }] = await conn.execute<{ horizon: string }[]>('select pg_snapshot_xmin(pg_current_snapshot())::text as horizon');
       const point = stored && this.trusted(accountId, stored) ? stored : null;
       const from = await resumePoint(conn, accountId, full ? null : point);
-      const outcome = await this.walk(conn, accountId, from, owner);
+      const outcome = from.point ? await this.walk(conn, accountId, from) : await this.inTurn(() => this.walk(conn, accountId, from));
       const { last, ...result } = outcome;
       if (!result.ok) return result;
       const end = last ?? (from.point ? { seq: from.point.seq, id: from.point.eventId, hash: from.point.hash } : null);
@@ -71,18 +83,36 @@ export class AuditVerifier {
       if (end) saved = this.sign(accountId, { seq: end.seq, eventId: end.id, hash: end.hash, horizon, mac: '' });
       return result;
     } finally {
+      clearInterval(renewal);
       await this.release(conn, accountId, owner, saved).catch(() => undefined);
     }
   }
 
+  /** Runs `work` after every whole-chain walk queued before it. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.wholeChainTurn.then(work);
+    this.wholeChainTurn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** From `from` to the chain's end; the first event whose position, link or hash is wrong ends it. */
-  private async walk(conn: Conn, accountId: string, from: Position, owner: string): Promise<Outcome> {
+  private async walk(conn: Conn, accountId: string, from: Position): Promise<Outcome> {
     let prevHash = from.hash;
     let expected = from.seq + 1n;
     let checked = 0;
     let last: Outcome['last'] = null;
+    let restMs = REST_MS;
+    // A rest that ends late means other work wants the loop or the cores: the next one is longer.
+    const rest = async () => {
+      const started = performance.now();
+      await sleep(restMs);
+      const late = performance.now() - started - restMs;
+      restMs = late > REST_MS ? Math.min(restMs * 2, MAX_REST_MS) : Math.max(restMs / 2, REST_MS);
+    };
     let slice = performance.now();
-    let renewAt = Date.now() + RENEW_MS;
     page: for (;;) {
       // Raw rows, read one by one inside the slices: hydrating a page of entities at once would hold the loop.
       const rows = await conn.execute<Record<string, unknown>[]>(
@@ -107,17 +137,12 @@ export class AuditVerifier {
         expected++;
         last = { seq: event.seq, id: event.id, hash: event.hash };
         if (performance.now() - slice >= SLICE_MS) {
-          // As long again off the loop as on it: the check takes at most about half of the process's time.
-          await sleep(SLICE_MS);
+          await rest();
           slice = performance.now();
         }
       }
       if (rows.length < PAGE) return { ok: true, checked, first_broken_event_id: null, last };
-      if (Date.now() >= renewAt) {
-        renewAt = Date.now() + RENEW_MS;
-        await conn.execute(`update audit_verifications set lease_until = now() + interval '${LEASE_MS} milliseconds' where account_id = ? and lease_owner = ?`, [accountId, owner]);
-      }
-      await nextTurn();
+      await rest();
       slice = performance.now();
     }
   }
@@ -140,7 +165,10 @@ export class AuditVerifier {
     return event as unknown as AuditEvent;
   }
 
-  /** Takes the account's lease (waiting while another instance holds it) and returns the stored point. */
+  /**
+   * Takes the account's lease and returns the stored point. While another instance holds the lease
+   * this waits: a live holder renews it, a dead one's lapses within LEASE_MS and is taken over.
+   */
   private async acquire(conn: Conn, accountId: string, owner: string): Promise<VerifiedPoint | null> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
