@@ -61,15 +61,31 @@ export function ConfirmDialog({ title, children, onConfirm, onCancel, danger, bu
     <Dialog title={title} onClose={onCancel}>
       <div class="dialog-body">{children}</div>
       {error && <ErrorMessage text={error} />}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" class={danger ? 'button button-danger' : 'button button-primary'} onClick={() => void onConfirm()} disabled={busy}>
-          Confirm
-        </button>
-      </div>
+      <DialogActions label="Confirm" onCancel={onCancel} onConfirm={onConfirm} danger={danger} busy={busy} />
     </Dialog>
+  );
+}
+
+interface ActionsProps {
+  label: string;
+  onCancel: () => void;
+  /** Without it the main button submits the dialog's form. */
+  onConfirm?: () => Promise<void> | void;
+  danger?: boolean;
+  busy?: boolean;
+}
+
+/** A dialog's footer: Cancel, then its main button. */
+export function DialogActions({ label, onCancel, onConfirm, danger, busy }: ActionsProps) {
+  return (
+    <div class="dialog-actions">
+      <button type="button" class="button" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <button type={onConfirm ? 'button' : 'submit'} class={danger ? 'button button-danger' : 'button button-primary'} onClick={onConfirm && (() => void onConfirm())} disabled={busy}>
+        {label}
+      </button>
+    </div>
   );
 }
 

@@ -83,3 +83,19 @@ export function Field({ label, hint, error, children }: FieldProps) {
     </div>
   );
 }
+
+/** A select's options: each a value shown as itself, or a value and its label. */
+export function Options({ items }: { items: readonly (string | readonly [value: string, label: string])[] }) {
+  return (
+    <>
+      {items.map((item) => {
+        const [value, label] = typeof item === 'string' ? [item, item] : item;
+        return (
+          <option value={value} key={value}>
+            {label}
+          </option>
+        );
+      })}
+    </>
+  );
+}

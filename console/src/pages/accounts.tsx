@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, fieldErrors, unwrap, type Account } from '../api';
-import { ConfirmDialog, Dialog, ErrorMessage } from '../components/dialog';
+import { useState } from 'preact/hooks';
+import { api, unwrap, type Account } from '../api';
+import { ConfirmDialog, ErrorMessage } from '../components/dialog';
+import { FormDialog } from '../components/form-dialog';
+import { useApiCall, usePaged } from '../components/hooks';
+import { DataTable, LoadMore } from '../components/table';
 import { OneTimeKey } from '../components/one-time-key';
-import { DateTime, Field, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { DateTime, Field, Loading, Options, PageHeader, StatusBadge } from '../components/ui';
 import { useSession, type SessionUser } from '../session';
 import { usePlans } from './plans';
 
@@ -17,39 +20,19 @@ type AccountDialog =
 
 function CreateAccountDialog({ plans, onCreated, onCancel }: { plans: string[]; onCreated: (name: string, secret: string) => void; onCancel: () => void }) {
   const [form, setForm] = useState({ name: '', email: '', plan: plans.includes('pro') ? 'pro' : (plans[0] ?? '') });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problems = fieldErrors(error);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    try {
+  const call = useApiCall();
+  const problems = call.problems;
+  const submit = () =>
+    call.run(async () => {
       const { data } = await unwrap(api.POST('/v1/admin/accounts', { body: { name: form.name.trim(), email: form.email.trim(), plan: form.plan } }));
       onCreated(data.account.name, data.api_key.key);
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
+    });
   return (
-    <Dialog title="Create account" onClose={onCancel}>
-      <form class="form" onSubmit={(e) => void submit(e)} noValidate>
-        <div class="dialog-body">
-          <Field label="Name" error={problems.name}>{(a) => <input {...a} class="input" value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />}</Field>
-          <Field label="Email" error={problems.email}>{(a) => <input {...a} class="input" type="email" value={form.email} onInput={(e) => setForm({ ...form, email: e.currentTarget.value })} />}</Field>
-          <PlanSelect value={form.plan} plans={plans} onChange={(plan) => setForm({ ...form, plan })} error={problems.plan} />
-          {error !== null && <ErrorMessage text={errorText(error)} />}
-        </div>
-        <div class="dialog-actions">
-          <button type="button" class="button" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" class="button button-primary" disabled={busy}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title="Create account" submitLabel="Create" onSubmit={submit} onCancel={onCancel} busy={call.busy} error={call.message}>
+      <Field label="Name" error={problems.name}>{(a) => <input {...a} class="input" value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />}</Field>
+      <Field label="Email" error={problems.email}>{(a) => <input {...a} class="input" type="email" value={form.email} onInput={(e) => setForm({ ...form, email: e.currentTarget.value })} />}</Field>
+      <PlanSelect value={form.plan} plans={plans} onChange={(plan) => setForm({ ...form, plan })} error={problems.plan} />
+    </FormDialog>
   );
 }
 
@@ -58,11 +41,7 @@ function PlanSelect({ value, plans, onChange, error }: { value: string; plans: s
     <Field label="Plan" error={error}>
       {(a) => (
         <select {...a} class="input" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
-          {plans.map((slug) => (
-            <option value={slug} key={slug}>
-              {slug}
-            </option>
-          ))}
+          <Options items={plans} />
         </select>
       )}
     </Field>
@@ -71,82 +50,48 @@ function PlanSelect({ value, plans, onChange, error }: { value: string; plans: s
 
 function ChangePlanDialog({ account, plans, onDone, onCancel }: { account: Account; plans: string[]; onDone: () => void; onCancel: () => void }) {
   const [plan, setPlan] = useState(account.plan);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (event: Event) => {
-    event.preventDefault();
-    try {
+  const call = useApiCall();
+  const save = () =>
+    call.run(async () => {
       await unwrap(api.PATCH('/v1/admin/accounts/{id}', { params: { path: { id: account.id } }, body: { plan } }));
       onDone();
-    } catch (caught) {
-      setError(errorText(caught));
-    }
-  };
+    });
   return (
-    <Dialog title={`Change plan for ${account.name}`} onClose={onCancel}>
-      <form class="form" onSubmit={(e) => void save(e)}>
-        <div class="dialog-body">
-          <PlanSelect value={plan} plans={plans} onChange={setPlan} />
-          {error && <ErrorMessage text={error} />}
-        </div>
-        <div class="dialog-actions">
-          <button type="button" class="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" class="button button-primary">
-            Save changes
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title={`Change plan for ${account.name}`} submitLabel="Save changes" onSubmit={save} onCancel={onCancel} error={call.message}>
+      <PlanSelect value={plan} plans={plans} onChange={setPlan} />
+    </FormDialog>
   );
 }
 
 export function AccountsPage() {
   const { session } = useSession();
   const { plans } = usePlans();
-  const [accounts, setAccounts] = useState<Account[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const list = usePaged((after) => unwrap(api.GET('/v1/admin/accounts', { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } })), []);
+  const accounts = list.items;
   const [dialog, setDialog] = useState<AccountDialog | null>(null);
-  const [busy, setBusy] = useState(false);
-  const load = async (after?: string) => {
-    try {
-      const page = await unwrap(api.GET('/v1/admin/accounts', { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } }));
-      setAccounts((previous) => (after && previous ? [...previous, ...page.data] : page.data));
-      setCursor(page.next_cursor ?? null);
-    } catch (caught) {
-      setError(errorText(caught));
-    }
-  };
-  useEffect(() => void load(), []);
+  const action = useApiCall();
   const slugs = (plans ?? []).map((p) => p.slug);
   const done = () => {
     setDialog(null);
-    setBusy(false);
-    void load();
+    void list.reload();
   };
 
   /** A portal session for that account, in the operator's name; the link opens in a new tab. */
-  const openConsole = async (account: Account) => {
-    setError(null);
-    try {
+  const openConsole = (account: Account) =>
+    action.run(async () => {
       const { data } = await unwrap(api.POST('/v1/admin/accounts/{id}/portal-sessions', { params: { path: { id: account.id } }, body: { user: portalUser(session.user) } }));
       window.open(data.url, '_blank', 'noopener');
-    } catch (caught) {
-      setError(errorText(caught));
-    }
-  };
-  const changeStatus = async (account: Account, status: 'active' | 'suspended') => {
-    setBusy(true);
-    try {
-      await unwrap(api.PATCH('/v1/admin/accounts/{id}', { params: { path: { id: account.id } }, body: { status } }));
-      done();
-    } catch (caught) {
-      setError(errorText(caught));
-      setDialog(null);
-      setBusy(false);
-    }
-  };
+    });
+  const changeStatus = (account: Account, status: 'active' | 'suspended') =>
+    action.run(async () => {
+      try {
+        await unwrap(api.PATCH('/v1/admin/accounts/{id}', { params: { path: { id: account.id } }, body: { status } }));
+      } finally {
+        setDialog(null);
+      }
+      void list.reload();
+    });
+  const error = action.message ?? list.error;
 
   return (
     <>
@@ -156,68 +101,47 @@ export function AccountsPage() {
         </button>
       </PageHeader>
       {error && <ErrorMessage text={error} />}
-      {!accounts ? (
+      {!accounts || (list.error && !accounts.length) ? (
         !error && <Loading what="accounts" />
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">Accounts</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.map((account) => (
-                <tr key={account.id}>
-                  <th scope="row">{account.name}</th>
-                  <td>{account.email}</td>
-                  <td>
-                    <code>{account.plan}</code>
-                  </td>
-                  <td>
-                    <StatusBadge status={account.status} />
-                  </td>
-                  <td>
-                    <DateTime iso={account.created_at} />
-                  </td>
-                  <td>
-                    <div class="row-actions">
-                      <button type="button" class="button button-small" onClick={() => setDialog({ kind: 'plan', account })} disabled={!plans}>
-                        Change plan
-                      </button>
-                      {account.status === 'active' ? (
-                        <button type="button" class="button button-small button-danger-ghost" onClick={() => setDialog({ kind: 'status', account, to: 'suspended' })}>
-                          Suspend
-                        </button>
-                      ) : (
-                        <button type="button" class="button button-small" onClick={() => setDialog({ kind: 'status', account, to: 'active' })}>
-                          Reactivate
-                        </button>
-                      )}
-                      <button type="button" class="button button-small" onClick={() => void openConsole(account)}>
-                        Open console
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Accounts" columns={['Name', 'Email', 'Plan', 'Status', 'Created']} actions>
+          {accounts.map((account) => (
+            <tr key={account.id}>
+              <th scope="row">{account.name}</th>
+              <td>{account.email}</td>
+              <td>
+                <code>{account.plan}</code>
+              </td>
+              <td>
+                <StatusBadge status={account.status} />
+              </td>
+              <td>
+                <DateTime iso={account.created_at} />
+              </td>
+              <td>
+                <div class="row-actions">
+                  <button type="button" class="button button-small" onClick={() => setDialog({ kind: 'plan', account })} disabled={!plans}>
+                    Change plan
+                  </button>
+                  {account.status === 'active' ? (
+                    <button type="button" class="button button-small button-danger-ghost" onClick={() => setDialog({ kind: 'status', account, to: 'suspended' })}>
+                      Suspend
+                    </button>
+                  ) : (
+                    <button type="button" class="button button-small" onClick={() => setDialog({ kind: 'status', account, to: 'active' })}>
+                      Reactivate
+                    </button>
+                  )}
+                  <button type="button" class="button button-small" onClick={() => void openConsole(account)}>
+                    Open console
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {cursor && (
-        <button type="button" class="button" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={list.cursor} onMore={list.more} />
       {dialog?.kind === 'create' && <CreateAccountDialog plans={slugs} onCancel={() => setDialog(null)} onCreated={(name, secret) => setDialog({ kind: 'first-key', name, secret })} />}
       {dialog?.kind === 'first-key' && <OneTimeKey title={`First API key for ${dialog.name}`} secret={dialog.secret} onDone={done} />}
       {dialog?.kind === 'plan' && <ChangePlanDialog account={dialog.account} plans={slugs} onDone={done} onCancel={() => setDialog(null)} />}
@@ -225,7 +149,7 @@ export function AccountsPage() {
         <ConfirmDialog
           title={dialog.to === 'suspended' ? `Suspend ${dialog.account.name}?` : `Reactivate ${dialog.account.name}?`}
           danger={dialog.to === 'suspended'}
-          busy={busy}
+          busy={action.busy}
           onCancel={() => setDialog(null)}
           onConfirm={() => changeStatus(dialog.account, dialog.to)}
         >

@@ -1,9 +1,11 @@
 import type { TargetedEvent, TargetedKeyboardEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { paths } from '@latchkey/sdk';
-import { api, errorText, unwrap, type ApiKey, type AuditEvent, type Schemas } from '../api';
+import { api, unwrap, type ApiKey, type AuditEvent, type Schemas } from '../api';
 import { ErrorMessage } from '../components/dialog';
-import { DateTime, Field, Loading, Notice, PageHeader } from '../components/ui';
+import { useApiCall, usePaged } from '../components/hooks';
+import { DataTable, EmptyState, LoadMore } from '../components/table';
+import { DateTime, Field, Loading, Notice, Options, PageHeader } from '../components/ui';
 import { startOfDay } from '../format';
 import { useSession } from '../session';
 
@@ -47,43 +49,22 @@ function Actor({ actor }: { actor: AuditEvent['actor'] }) {
 export function AuditPage() {
   const { can } = useSession();
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [events, setEvents] = useState<AuditEvent[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const list = usePaged((after) => unwrap(api.GET('/v1/audit-events', { params: { query: { ...toQuery(filters), limit: 50, ...(after ? { cursor: after } : {}) } } })), [filters], { clearOnChange: true });
+  const events = list.items;
   const [keys, setKeys] = useState<ApiKey[]>([]);
-  const [error, setError] = useState<string | null>(null);
   const [verdict, setVerdict] = useState<Schemas['AuditVerifyDto'] | null>(null);
-  const [verifying, setVerifying] = useState(false);
+  const verification = useApiCall();
 
-  const load = async (after?: string) => {
-    try {
-      const query = { ...toQuery(filters), limit: 50, ...(after ? { cursor: after } : {}) };
-      const page = await unwrap(api.GET('/v1/audit-events', { params: { query } }));
-      setEvents((previous) => (after && previous ? [...previous, ...page.data] : page.data));
-      setCursor(page.next_cursor ?? null);
-      setError(null);
-    } catch (caught) {
-      setError(errorText(caught));
-      setEvents((previous) => previous ?? []);
-    }
-  };
-  useEffect(() => {
-    setEvents(null);
-    void load();
-  }, [filters]);
   useEffect(() => {
     if (can('keys:read')) unwrap(api.GET('/v1/api-keys', { params: { query: { limit: 100 } } })).then((p) => setKeys(p.data), () => undefined);
   }, []);
 
+  const error = verification.message ?? list.error;
   if (!can('audit:read')) return <Notice>This session cannot read the audit log.</Notice>;
-  const verify = async () => {
-    setVerifying(true);
-    try {
+  const verify = () =>
+    verification.run(async () => {
       setVerdict((await unwrap(api.GET('/v1/audit-events/verify'))).data);
-    } catch (caught) {
-      setError(errorText(caught));
-    }
-    setVerifying(false);
-  };
+    });
   const exportUrl = (format: 'csv' | 'ndjson') => `/v1/audit-events/export?${new URLSearchParams({ ...(toQuery(filters) as Record<string, string>), format })}`;
   // Downloads go straight through the browser with the session cookie; Space activates them like a button.
   const onKey = (event: TargetedKeyboardEvent<HTMLAnchorElement>) => {
@@ -103,7 +84,7 @@ export function AuditPage() {
         <a role="button" class="button" href={exportUrl('ndjson')} download="audit-events.ndjson" onKeyDown={onKey}>
           Export NDJSON
         </a>
-        <button type="button" class="button button-primary" onClick={() => void verify()} disabled={verifying}>
+        <button type="button" class="button button-primary" onClick={() => void verify()} disabled={verification.busy}>
           Verify
         </button>
       </PageHeader>
@@ -119,11 +100,7 @@ export function AuditPage() {
           {(a) => (
             <select {...a} class="input input-small" value={filters.action} onChange={set('action')}>
               <option value="">All actions</option>
-              {ACTIONS.map((action) => (
-                <option value={action} key={action}>
-                  {action}
-                </option>
-              ))}
+              <Options items={ACTIONS} />
             </select>
           )}
         </Field>
@@ -131,11 +108,7 @@ export function AuditPage() {
           {(a) => (
             <select {...a} class="input input-small" value={filters.actor_type} onChange={set('actor_type')}>
               <option value="">Anyone</option>
-              {ACTOR_TYPES.map(([value, label]) => (
-                <option value={value} key={value}>
-                  {label}
-                </option>
-              ))}
+              <Options items={ACTOR_TYPES} />
             </select>
           )}
         </Field>
@@ -144,11 +117,7 @@ export function AuditPage() {
             keys.length ? (
               <select {...a} class="input input-small" value={filters.key_id} onChange={set('key_id')}>
                 <option value="">All keys</option>
-                {keys.map((k) => (
-                  <option value={k.id} key={k.id}>
-                    {k.name}
-                  </option>
-                ))}
+                <Options items={keys.map((k) => [k.id, k.name] as const)} />
               </select>
             ) : (
               <input {...a} class="input input-small" placeholder="key_…" value={filters.key_id} onChange={set('key_id')} />
@@ -162,49 +131,31 @@ export function AuditPage() {
       {events === null ? (
         <Loading what="events" />
       ) : events.length === 0 ? (
-        <div class="empty">
+        <EmptyState>
           <p>No events match these filters.</p>
-        </div>
+        </EmptyState>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">Audit events</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Action</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Target</th>
-                <th scope="col">IP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((event) => (
-                <tr key={event.id}>
-                  <td>
-                    <DateTime iso={event.occurred_at} />
-                  </td>
-                  <td>
-                    <code>{event.action}</code>
-                  </td>
-                  <td>
-                    <Actor actor={event.actor} />
-                  </td>
-                  <td>
-                    <span class="muted">{event.target.type}</span> <code>{event.target.id}</code>
-                  </td>
-                  <td>{event.ip ? <code>{event.ip}</code> : <span class="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Audit events" columns={['Time', 'Action', 'Actor', 'Target', 'IP']}>
+          {events.map((event) => (
+            <tr key={event.id}>
+              <td>
+                <DateTime iso={event.occurred_at} />
+              </td>
+              <td>
+                <code>{event.action}</code>
+              </td>
+              <td>
+                <Actor actor={event.actor} />
+              </td>
+              <td>
+                <span class="muted">{event.target.type}</span> <code>{event.target.id}</code>
+              </td>
+              <td>{event.ip ? <code>{event.ip}</code> : <span class="muted">—</span>}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {cursor && (
-        <button type="button" class="button" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={list.cursor} onMore={list.more} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, errorText, unwrap, type ApiKey, type ApiKeyWithSecret } from '../api';
-import { ConfirmDialog, Dialog, ErrorMessage } from '../components/dialog';
+import { api, unwrap, type ApiKey, type ApiKeyWithSecret } from '../api';
+import { ConfirmDialog, Dialog, DialogActions, ErrorMessage } from '../components/dialog';
+import { useApiCall } from '../components/hooks';
 import { OneTimeKey } from '../components/one-time-key';
 import { formatDateTime, WEEK_MS } from '../format';
 import { useSession } from '../session';
@@ -49,25 +50,13 @@ interface HostProps {
 
 /** Renders whichever key dialog is open and performs its action. */
 export function KeyDialogs({ dialog, setDialog, onChanged }: HostProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const call = useApiCall();
   const [grace, setGrace] = useState(0);
   if (!dialog) return null;
   const close = () => {
-    setError(null);
-    setBusy(false);
+    call.reset();
     setGrace(0);
     setDialog(null);
-  };
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(errorText(caught));
-      setBusy(false);
-    }
   };
 
   if (dialog.action === 'create') {
@@ -81,10 +70,9 @@ export function KeyDialogs({ dialog, setDialog, onChanged }: HostProps) {
   }
   if (dialog.action === 'regenerate') {
     const regenerate = () =>
-      run(async () => {
+      call.run(async () => {
         const { data } = await unwrap(api.POST('/v1/api-keys/{id}/regenerate', { ...path, body: grace ? { grace_period_seconds: grace } : {} }));
         onChanged(withoutSecret(data), data.id);
-        setBusy(false);
         setDialog({ action: 'secret', key: data, title: 'New API key' });
       });
     return (
@@ -99,16 +87,9 @@ export function KeyDialogs({ dialog, setDialog, onChanged }: HostProps) {
               </label>
             ))}
           </fieldset>
-          {error && <ErrorMessage text={error} />}
+          {call.message && <ErrorMessage text={call.message} />}
         </div>
-        <div class="dialog-actions">
-          <button type="button" class="button" onClick={close} disabled={busy}>
-            Cancel
-          </button>
-          <button type="button" class="button button-danger" onClick={() => void regenerate()} disabled={busy}>
-            Confirm
-          </button>
-        </div>
+        <DialogActions label="Confirm" onCancel={close} onConfirm={regenerate} busy={call.busy} danger />
       </Dialog>
     );
   }
@@ -122,7 +103,7 @@ export function KeyDialogs({ dialog, setDialog, onChanged }: HostProps) {
   }[dialog.action];
   const action = dialog.action;
   const confirm = () =>
-    run(async () => {
+    call.run(async () => {
       if (action === 'delete') {
         await unwrap(api.DELETE('/v1/api-keys/{id}', path));
         onChanged(null, key.id);
@@ -134,7 +115,7 @@ export function KeyDialogs({ dialog, setDialog, onChanged }: HostProps) {
       close();
     });
   return (
-    <ConfirmDialog title={copy.title} danger={copy.danger} busy={busy} error={error} onCancel={close} onConfirm={confirm}>
+    <ConfirmDialog title={copy.title} danger={copy.danger} busy={call.busy} error={call.message} onCancel={close} onConfirm={confirm}>
       <p>{copy.text}</p>
       {dialog.action === 'delete' && recentlyUsed && (
         <p class="warning">

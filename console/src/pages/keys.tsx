@@ -1,34 +1,23 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { maskedKey } from '@latchkey/sdk';
-import { api, errorText, unwrap, type ApiKey } from '../api';
+import { api, unwrap } from '../api';
 import { ErrorMessage } from '../components/dialog';
-import { DateTime, EnvironmentBadge, ExpirySoon, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
+import { usePaged } from '../components/hooks';
+import { DataTable, EmptyState, LoadMore } from '../components/table';
+import { DateTime, EnvironmentBadge, ExpirySoon, Loading, Notice, Options, PageHeader, StatusBadge } from '../components/ui';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { KeyActionButtons, KeyDialogs, type KeyDialog } from './key-actions';
 
 type Filters = { environment: '' | 'live' | 'test'; status: '' | 'active' | 'inactive' | 'revoked' | 'expired' };
 
-/** Loads keys page by page with the filters; `replace` puts a changed key in place. */
+/** Loads keys page by page with the filters; the current rows stay until the filtered ones arrive, so the table does not flash. */
 function useKeys(filters: Filters) {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async (after?: string) => {
-    try {
-      const query = { limit: 50, ...(filters.environment && { environment: filters.environment }), ...(filters.status && { status: filters.status }), ...(after && { cursor: after }) };
-      const page = await unwrap(api.GET('/v1/api-keys', { params: { query } }));
-      setKeys((previous) => (after && previous ? [...previous, ...page.data] : page.data));
-      setCursor(page.next_cursor ?? null);
-      setError(null);
-    } catch (caught) {
-      setError(errorText(caught));
-      setKeys((previous) => previous ?? []);
-    }
-  };
-  // The current rows stay until the filtered ones arrive, so the table does not flash.
-  useEffect(() => void load(), [filters.environment, filters.status]);
-  return { keys, cursor, error, reload: () => load(), more: () => cursor && load(cursor) };
+  const list = usePaged((after) => {
+    const query = { limit: 50, ...(filters.environment && { environment: filters.environment }), ...(filters.status && { status: filters.status }), ...(after && { cursor: after }) };
+    return unwrap(api.GET('/v1/api-keys', { params: { query } }));
+  }, [filters.environment, filters.status]);
+  return { ...list, keys: list.items };
 }
 
 export function KeysPage() {
@@ -44,11 +33,7 @@ export function KeysPage() {
     <div class="filter">
       {labelled ? <label for={`filter-${name}`}>{label}</label> : <span aria-hidden="true">{label}</span>}
       <select id={`filter-${name}`} class="input input-small" value={filters[name]} onChange={(e) => setFilters({ ...filters, [name]: e.currentTarget.value })}>
-        {options.map(([value, text]) => (
-          <option value={value} key={value}>
-            {text}
-          </option>
-        ))}
+        <Options items={options} />
       </select>
     </div>
   );
@@ -70,66 +55,42 @@ export function KeysPage() {
       {keys === null ? (
         <Loading what="API keys" />
       ) : keys.length === 0 ? (
-        <div class="empty">
+        <EmptyState>
           <p>{filters.environment || filters.status ? 'No API keys match these filters.' : 'No API keys yet.'}</p>
-        </div>
+        </EmptyState>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Created</th>
-                {can('keys:write') && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id}>
-                  <th scope="row" class="cell-name">
-                    <Link to={`keys/${key.id}`}>{key.name}</Link>
-                  </th>
-                  <td>
-                    <code class="masked">{maskedKey(key)}</code>
-                  </td>
-                  <td>
-                    <EnvironmentBadge environment={key.environment} />
-                  </td>
-                  <td class="cell-status">
-                    <StatusBadge status={key.status} />
-                    <ExpirySoon apiKey={key} />
-                  </td>
-                  <td>
-                    <DateTime iso={key.last_used_at} empty="Never" stacked />
-                  </td>
-                  <td>
-                    <DateTime iso={key.created_at} stacked />
-                  </td>
-                  {can('keys:write') && (
-                    <td class="cell-actions">
-                      <KeyActionButtons apiKey={key} open={setDialog} />
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="API keys" columns={['Name', 'Key', 'Environment', 'Status', 'Last used', 'Created']} actions={can('keys:write')}>
+          {keys.map((key) => (
+            <tr key={key.id}>
+              <th scope="row" class="cell-name">
+                <Link to={`keys/${key.id}`}>{key.name}</Link>
+              </th>
+              <td>
+                <code class="masked">{maskedKey(key)}</code>
+              </td>
+              <td>
+                <EnvironmentBadge environment={key.environment} />
+              </td>
+              <td class="cell-status">
+                <StatusBadge status={key.status} />
+                <ExpirySoon apiKey={key} />
+              </td>
+              <td>
+                <DateTime iso={key.last_used_at} empty="Never" stacked />
+              </td>
+              <td>
+                <DateTime iso={key.created_at} stacked />
+              </td>
+              {can('keys:write') && (
+                <td class="cell-actions">
+                  <KeyActionButtons apiKey={key} open={setDialog} />
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {cursor && (
-        <button type="button" class="button" onClick={() => void more()}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={cursor} onMore={more} />
       <KeyDialogs dialog={dialog} setDialog={setDialog} onChanged={() => void reload()} />
     </>
   );

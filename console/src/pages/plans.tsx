@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, fieldErrors, unwrap, type Plan } from '../api';
-import { Dialog, ErrorMessage } from '../components/dialog';
+import { api, errorText, unwrap, type Plan } from '../api';
+import { ErrorMessage } from '../components/dialog';
+import { FormDialog } from '../components/form-dialog';
+import { useApiCall } from '../components/hooks';
+import { DataTable } from '../components/table';
 import { Field, Loading, PageHeader } from '../components/ui';
 import { formatNumber } from '../format';
 
@@ -25,54 +28,34 @@ function PlanDialog({ plan, onDone, onCancel }: { plan: Plan | null; onDone: () 
     per_minute: String(plan?.rate_limit_per_minute ?? 60),
     per_hour: String(plan?.rate_limit_per_hour ?? 1000),
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problems = fieldErrors(error);
+  const call = useApiCall();
+  const problems = call.problems;
   const text = (name: keyof typeof form) => (e: Event) => setForm({ ...form, [name]: (e.currentTarget as HTMLInputElement).value });
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    const body = {
-      name: form.name.trim(),
-      api_access: form.api_access,
-      max_keys: form.max_keys.trim() === '' ? null : Number(form.max_keys),
-      rate_limit_per_minute: Number(form.per_minute),
-      rate_limit_per_hour: Number(form.per_hour),
-    };
-    try {
+  const submit = () =>
+    call.run(async () => {
+      const body = {
+        name: form.name.trim(),
+        api_access: form.api_access,
+        max_keys: form.max_keys.trim() === '' ? null : Number(form.max_keys),
+        rate_limit_per_minute: Number(form.per_minute),
+        rate_limit_per_hour: Number(form.per_hour),
+      };
       if (plan) await unwrap(api.PATCH('/v1/admin/plans/{slug}', { params: { path: { slug: plan.slug } }, body }));
       else await unwrap(api.POST('/v1/admin/plans', { body: { ...body, slug: form.slug.trim() } }));
       onDone();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
+    });
   return (
-    <Dialog title={plan ? `Edit ${plan.name}` : 'Create plan'} onClose={onCancel}>
-      <form class="form" onSubmit={(e) => void submit(e)} noValidate>
-        <div class="dialog-body">
-          {!plan && <Field label="Slug" hint="Lowercase letters, digits and dashes, such as team." error={problems.slug}>{(a) => <input {...a} class="input" value={form.slug} onInput={text('slug')} />}</Field>}
-          <Field label="Name" error={problems.name}>{(a) => <input {...a} class="input" value={form.name} onInput={text('name')} />}</Field>
-          <div class="field field-inline">
-            <input id="plan-api-access" type="checkbox" checked={form.api_access} onChange={(e) => setForm({ ...form, api_access: e.currentTarget.checked })} />
-            <label for="plan-api-access">API access</label>
-          </div>
-          <Field label="Maximum keys" hint="Leave empty for unlimited." error={problems.max_keys}>{(a) => <input {...a} class="input" type="number" min={0} value={form.max_keys} onInput={text('max_keys')} />}</Field>
-          <Field label="Requests per minute" error={problems.rate_limit_per_minute}>{(a) => <input {...a} class="input" type="number" min={1} value={form.per_minute} onInput={text('per_minute')} />}</Field>
-          <Field label="Requests per hour" error={problems.rate_limit_per_hour}>{(a) => <input {...a} class="input" type="number" min={1} value={form.per_hour} onInput={text('per_hour')} />}</Field>
-          {error !== null && <ErrorMessage text={errorText(error)} />}
-        </div>
-        <div class="dialog-actions">
-          <button type="button" class="button" onClick={onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" class="button button-primary" disabled={busy}>
-            {plan ? 'Save changes' : 'Create'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title={plan ? `Edit ${plan.name}` : 'Create plan'} submitLabel={plan ? 'Save changes' : 'Create'} onSubmit={submit} onCancel={onCancel} busy={call.busy} error={call.message}>
+      {!plan && <Field label="Slug" hint="Lowercase letters, digits and dashes, such as team." error={problems.slug}>{(a) => <input {...a} class="input" value={form.slug} onInput={text('slug')} />}</Field>}
+      <Field label="Name" error={problems.name}>{(a) => <input {...a} class="input" value={form.name} onInput={text('name')} />}</Field>
+      <div class="field field-inline">
+        <input id="plan-api-access" type="checkbox" checked={form.api_access} onChange={(e) => setForm({ ...form, api_access: e.currentTarget.checked })} />
+        <label for="plan-api-access">API access</label>
+      </div>
+      <Field label="Maximum keys" hint="Leave empty for unlimited." error={problems.max_keys}>{(a) => <input {...a} class="input" type="number" min={0} value={form.max_keys} onInput={text('max_keys')} />}</Field>
+      <Field label="Requests per minute" error={problems.rate_limit_per_minute}>{(a) => <input {...a} class="input" type="number" min={1} value={form.per_minute} onInput={text('per_minute')} />}</Field>
+      <Field label="Requests per hour" error={problems.rate_limit_per_hour}>{(a) => <input {...a} class="input" type="number" min={1} value={form.per_hour} onInput={text('per_hour')} />}</Field>
+    </FormDialog>
   );
 }
 
@@ -94,43 +77,25 @@ export function PlansPage() {
       {!plans ? (
         !error && <Loading what="plans" />
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">Plans</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Slug</th>
-                <th scope="col">API access</th>
-                <th scope="col" class="num">Maximum keys</th>
-                <th scope="col" class="num">Per minute</th>
-                <th scope="col" class="num">Per hour</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {plans.map((plan) => (
-                <tr key={plan.slug}>
-                  <th scope="row">{plan.name}</th>
-                  <td>
-                    <code>{plan.slug}</code>
-                  </td>
-                  <td>{plan.api_access ? 'Yes' : 'No'}</td>
-                  <td class="num">{plan.max_keys === null ? 'Unlimited' : formatNumber(plan.max_keys)}</td>
-                  <td class="num">{formatNumber(plan.rate_limit_per_minute)}</td>
-                  <td class="num">{formatNumber(plan.rate_limit_per_hour)}</td>
-                  <td>
-                    <button type="button" class="button button-small" onClick={() => setEditing(plan)}>
-                      Edit
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Plans" columns={['Name', 'Slug', 'API access', ['Maximum keys', 'num'], ['Per minute', 'num'], ['Per hour', 'num']]} actions>
+          {plans.map((plan) => (
+            <tr key={plan.slug}>
+              <th scope="row">{plan.name}</th>
+              <td>
+                <code>{plan.slug}</code>
+              </td>
+              <td>{plan.api_access ? 'Yes' : 'No'}</td>
+              <td class="num">{plan.max_keys === null ? 'Unlimited' : formatNumber(plan.max_keys)}</td>
+              <td class="num">{formatNumber(plan.rate_limit_per_minute)}</td>
+              <td class="num">{formatNumber(plan.rate_limit_per_hour)}</td>
+              <td>
+                <button type="button" class="button button-small" onClick={() => setEditing(plan)}>
+                  Edit
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {editing && <PlanDialog plan={editing === 'new' ? null : editing} onDone={done} onCancel={() => setEditing(null)} />}
     </>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorText, unwrap } from '../api';
 import { ConfirmDialog, ErrorMessage } from '../components/dialog';
+import { useApiCall } from '../components/hooks';
 import { OneTimeKey } from '../components/one-time-key';
 import { useSession } from '../session';
 import { WebhookFormDialog, type WebhookEndpoint, type WebhookEndpointWithSecret } from './webhook-form';
@@ -88,23 +89,11 @@ interface DialogsProps {
 }
 
 export function EndpointDialogs({ dialog, setDialog, onChanged }: DialogsProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const call = useApiCall();
   if (!dialog) return null;
   const close = () => {
     setDialog(null);
-    setError(null);
-    setBusy(false);
-  };
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (caught) {
-      setError(errorText(caught));
-      setBusy(false);
-    }
+    call.reset();
   };
 
   if (dialog.action === 'create') {
@@ -147,14 +136,13 @@ export function EndpointDialogs({ dialog, setDialog, onChanged }: DialogsProps) 
   const path = { params: { path: { id: endpoint.id } } };
   if (dialog.action === 'rotate') {
     const rotate = () =>
-      run(async () => {
+      call.run(async () => {
         const { data } = await unwrap(api.POST('/v1/webhook-endpoints/{id}/rotate-secret', path));
         onChanged(withoutSecret(data), data.id);
-        setBusy(false);
         setDialog({ action: 'secret', endpoint: data, rotated: true });
       });
     return (
-      <ConfirmDialog title="Rotate the signing secret?" busy={busy} error={error} onCancel={close} onConfirm={rotate}>
+      <ConfirmDialog title="Rotate the signing secret?" busy={call.busy} error={call.message} onCancel={close} onConfirm={rotate}>
         <p>
           A new secret is made for <code>{endpoint.url}</code> and shown once. Both secrets sign every delivery for 24 hours, then only the new one does.
         </p>
@@ -162,13 +150,13 @@ export function EndpointDialogs({ dialog, setDialog, onChanged }: DialogsProps) 
     );
   }
   const remove = () =>
-    run(async () => {
+    call.run(async () => {
       await unwrap(api.DELETE('/v1/webhook-endpoints/{id}', path));
       onChanged(null, endpoint.id);
       close();
     });
   return (
-    <ConfirmDialog title="Delete this endpoint?" danger busy={busy} error={error} onCancel={close} onConfirm={remove}>
+    <ConfirmDialog title="Delete this endpoint?" danger busy={call.busy} error={call.message} onCancel={close} onConfirm={remove}>
       <p>
         No more events go to <code>{endpoint.url}</code>, and its delivery history is removed. This cannot be undone.
       </p>

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, unwrap, type Schemas } from '../api';
 import { ErrorMessage } from '../components/dialog';
+import { useApiCall, usePaged } from '../components/hooks';
+import { DataTable, LoadMore } from '../components/table';
 import { DateTime, Loading, PageHeader } from '../components/ui';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -15,28 +17,15 @@ const REFRESH_MS = 2_000;
 
 /** An endpoint's deliveries, newest first; refreshed while one is about to be attempted. */
 function useDeliveries(id: string) {
-  const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async (after?: string) => {
-    try {
-      const page = await unwrap(api.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id }, query: { limit: 50, ...(after && { cursor: after }) } } }));
-      setDeliveries((previous) => (after && previous ? [...previous, ...page.data] : page.data));
-      setCursor(page.next_cursor ?? null);
-      setError(null);
-    } catch (caught) {
-      setError(errorText(caught));
-      setDeliveries((previous) => previous ?? []);
-    }
-  };
-  useEffect(() => void load(), [id]);
+  const list = usePaged((after) => unwrap(api.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id }, query: { limit: 50, ...(after && { cursor: after }) } } })), [id]);
+  const { items: deliveries, setItems: setDeliveries } = list;
   const waiting = deliveries?.some((d) => d.status === 'pending' || (d.status === 'failed' && d.next_attempt_at && Date.parse(d.next_attempt_at) - Date.now() < 30_000));
   useEffect(() => {
     if (!waiting) return;
-    const timer = setTimeout(() => void load(), REFRESH_MS);
+    const timer = setTimeout(() => void list.reload(), REFRESH_MS);
     return () => clearTimeout(timer);
   }, [deliveries]);
-  return { deliveries, cursor, error, reload: () => load(), more: () => cursor && load(cursor), replace: (d: Delivery) => setDeliveries((list) => list?.map((x) => (x.id === d.id ? d : x)) ?? null) };
+  return { ...list, deliveries, replace: (d: Delivery) => setDeliveries((rows) => rows?.map((x) => (x.id === d.id ? d : x)) ?? null) };
 }
 
 export function WebhookDetailPage({ id }: { id: string }) {
@@ -46,7 +35,7 @@ export function WebhookDetailPage({ id }: { id: string }) {
   const [dialog, setDialog] = useState<EndpointDialog | null>(null);
   const deliveries = useDeliveries(id);
   const quick = useQuickActions(setEndpoint, () => void deliveries.reload());
-  const [retryError, setRetryError] = useState<string | null>(null);
+  const retrying = useApiCall();
   useEffect(() => {
     unwrap(api.GET('/v1/webhook-endpoints/{id}', { params: { path: { id } } })).then(
       (r) => setEndpoint(r.data),
@@ -54,15 +43,11 @@ export function WebhookDetailPage({ id }: { id: string }) {
     );
   }, [id]);
 
-  const retry = async (delivery: Delivery) => {
-    setRetryError(null);
-    try {
+  const retry = (delivery: Delivery) =>
+    retrying.run(async () => {
       const { data } = await unwrap(api.POST('/v1/webhook-deliveries/{id}/retry', { params: { path: { id: delivery.id } } }));
       deliveries.replace(data);
-    } catch (caught) {
-      setRetryError(errorText(caught));
-    }
-  };
+    });
 
   if (error) return <ErrorMessage text={error} />;
   if (!endpoint) return <Loading what="the endpoint" />;
@@ -114,70 +99,44 @@ export function WebhookDetailPage({ id }: { id: string }) {
           </button>
         </div>
         {deliveries.error && <ErrorMessage text={deliveries.error} />}
-        {retryError && <ErrorMessage text={retryError} />}
+        {retrying.message && <ErrorMessage text={retrying.message} />}
         {list === null ? (
           <Loading what="deliveries" />
         ) : list.length === 0 ? (
           <p class="muted">No deliveries yet. Events that happen from now on, and test events, are listed here.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="table">
-              <caption class="visually-hidden">Deliveries to this endpoint, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="num">
-                    Attempts
-                  </th>
-                  <th scope="col">Response</th>
-                  <th scope="col">Last attempt</th>
-                  <th scope="col">Next attempt</th>
-                  {writer && (
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((d) => (
-                  <tr key={d.id}>
-                    <th scope="row">
-                      <code>{d.event_type}</code>
-                      <span class="event-id">{d.event_id}</span>
-                    </th>
-                    <td>
-                      <span class={`badge badge-delivery-${d.status}`}>{DELIVERY_LABEL[d.status]}</span>
-                    </td>
-                    <td class="num">{d.attempts}</td>
-                    <td>{d.response_status ?? <span class="muted">—</span>}</td>
-                    <td>
-                      <DateTime iso={d.last_attempt_at} stacked />
-                    </td>
-                    <td>
-                      <DateTime iso={d.next_attempt_at} stacked />
-                    </td>
-                    {writer && (
-                      <td class="cell-retry">
-                        {(d.status === 'failed' || d.status === 'exhausted') && (
-                          <button type="button" class="button button-small" onClick={() => void retry(d)} disabled={endpoint.status !== 'enabled'}>
-                            Retry
-                          </button>
-                        )}
-                      </td>
+          <DataTable caption="Deliveries to this endpoint, newest first" columns={['Event', 'Status', ['Attempts', 'num'], 'Response', 'Last attempt', 'Next attempt']} actions={writer}>
+            {list.map((d) => (
+              <tr key={d.id}>
+                <th scope="row">
+                  <code>{d.event_type}</code>
+                  <span class="event-id">{d.event_id}</span>
+                </th>
+                <td>
+                  <span class={`badge badge-delivery-${d.status}`}>{DELIVERY_LABEL[d.status]}</span>
+                </td>
+                <td class="num">{d.attempts}</td>
+                <td>{d.response_status ?? <span class="muted">—</span>}</td>
+                <td>
+                  <DateTime iso={d.last_attempt_at} stacked />
+                </td>
+                <td>
+                  <DateTime iso={d.next_attempt_at} stacked />
+                </td>
+                {writer && (
+                  <td class="cell-retry">
+                    {(d.status === 'failed' || d.status === 'exhausted') && (
+                      <button type="button" class="button button-small" onClick={() => void retry(d)} disabled={endpoint.status !== 'enabled'}>
+                        Retry
+                      </button>
                     )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </DataTable>
         )}
-        {deliveries.cursor && (
-          <button type="button" class="button" onClick={() => void deliveries.more()}>
-            Load more
-          </button>
-        )}
+        <LoadMore cursor={deliveries.cursor} onMore={deliveries.more} />
       </section>
       <EndpointDialogs
         dialog={dialog}

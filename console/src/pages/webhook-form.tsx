@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, errorText, fieldErrors, unwrap, type Schemas } from '../api';
-import { Dialog, ErrorMessage } from '../components/dialog';
+import { api, unwrap, type Schemas } from '../api';
+import { FormDialog } from '../components/form-dialog';
+import { useApiCall } from '../components/hooks';
 import { Field } from '../components/ui';
 
 export type WebhookEndpoint = Schemas['WebhookEndpointDto'];
@@ -35,15 +36,11 @@ export function WebhookFormDialog(props: Props) {
   const [description, setDescription] = useState(editing?.description ?? '');
   const [all, setAll] = useState(editing ? listensToAll(editing.event_types) : true);
   const [types, setTypes] = useState<EventType[]>(editing && !listensToAll(editing.event_types) ? editing.event_types : []);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const problems = fieldErrors(error);
+  const call = useApiCall();
+  const problems = call.problems;
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const submit = () =>
+    call.run(async () => {
       // "All events" sends every type: the API's default for a new endpoint, and the way back to it for an edited one.
       const body = { url: url.trim(), description: description.trim() || null, event_types: all ? EVENT_TYPES.map(([t]) => t) : EVENT_TYPES.map(([t]) => t).filter((t) => types.includes(t)) };
       if (props.mode === 'create') {
@@ -54,51 +51,34 @@ export function WebhookFormDialog(props: Props) {
         const { data } = await unwrap(api.PATCH('/v1/webhook-endpoints/{id}', { params: { path: { id: props.endpoint.id } }, body }));
         props.onSaved(data);
       }
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <Dialog title={editing ? 'Edit endpoint' : 'Add endpoint'} onClose={props.onCancel} wide>
-      <form class="form" onSubmit={(e) => void submit(e)} noValidate>
-        <div class="dialog-body">
-          <Field label="URL" hint="Where Latchkey sends events: an https:// address on the public internet." error={problems.url}>
-            {(a) => <input {...a} class="input" type="url" required maxLength={2048} value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://hooks.example.com/latchkey" autocomplete="off" spellcheck={false} />}
-          </Field>
-          <Field label="Description" hint="Optional. What receives these events, for your own reference." error={problems.description}>
-            {(a) => <input {...a} class="input" maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} autocomplete="off" />}
-          </Field>
-          <fieldset class="fieldset">
-            <legend>Event types</legend>
-            <label class="check">
-              <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> All events
-            </label>
-            {!all && (
-              <div class="event-types">
-                {EVENT_TYPES.map(([type, meaning]) => (
-                  <label class="check event-type" key={type}>
-                    <input type="checkbox" checked={types.includes(type)} onChange={(e) => setTypes(e.currentTarget.checked ? [...types, type] : types.filter((t) => t !== type))} />
-                    <code>{type}</code>
-                    <span class="muted event-type-meaning">{meaning}</span>
-                  </label>
-                ))}
-              </div>
-            )}
-            {problems.event_types && <p class="field-error">{problems.event_types}</p>}
-          </fieldset>
-          {error !== null && <ErrorMessage text={errorText(error)} />}
-        </div>
-        <div class="dialog-actions">
-          <button type="button" class="button" onClick={props.onCancel} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" class="button button-primary" disabled={busy}>
-            {editing ? 'Save changes' : 'Add endpoint'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title={editing ? 'Edit endpoint' : 'Add endpoint'} submitLabel={editing ? 'Save changes' : 'Add endpoint'} onSubmit={submit} onCancel={props.onCancel} busy={call.busy} error={call.message} wide>
+      <Field label="URL" hint="Where Latchkey sends events: an https:// address on the public internet." error={problems.url}>
+        {(a) => <input {...a} class="input" type="url" required maxLength={2048} value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://hooks.example.com/latchkey" autocomplete="off" spellcheck={false} />}
+      </Field>
+      <Field label="Description" hint="Optional. What receives these events, for your own reference." error={problems.description}>
+        {(a) => <input {...a} class="input" maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} autocomplete="off" />}
+      </Field>
+      <fieldset class="fieldset">
+        <legend>Event types</legend>
+        <label class="check">
+          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> All events
+        </label>
+        {!all && (
+          <div class="event-types">
+            {EVENT_TYPES.map(([type, meaning]) => (
+              <label class="check event-type" key={type}>
+                <input type="checkbox" checked={types.includes(type)} onChange={(e) => setTypes(e.currentTarget.checked ? [...types, type] : types.filter((t) => t !== type))} />
+                <code>{type}</code>
+                <span class="muted event-type-meaning">{meaning}</span>
+              </label>
+            ))}
+          </div>
+        )}
+        {problems.event_types && <p class="field-error">{problems.event_types}</p>}
+      </fieldset>
+    </FormDialog>
   );
 }

@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, unwrap } from '../api';
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api';
 import { ErrorMessage } from '../components/dialog';
+import { usePaged } from '../components/hooks';
+import { DataTable, EmptyState, LoadMore } from '../components/table';
 import { DateTime, Loading, Notice, PageHeader } from '../components/ui';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -41,29 +43,16 @@ export function SystemDisabledBanner({ endpoint }: { endpoint: WebhookEndpoint }
 
 export function WebhooksPage() {
   const { can } = useSession();
-  const [endpoints, setEndpoints] = useState<WebhookEndpoint[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const list = usePaged((after) => unwrap(api.GET('/v1/webhook-endpoints', { params: { query: { limit: 50, ...(after && { cursor: after }) } } })), [], { enabled: can('webhooks:read') });
+  const { items: endpoints, setItems: setEndpoints, error } = list;
   const [dialog, setDialog] = useState<EndpointDialog | null>(null);
-  const load = async (after?: string) => {
-    try {
-      const page = await unwrap(api.GET('/v1/webhook-endpoints', { params: { query: { limit: 50, ...(after && { cursor: after }) } } }));
-      setEndpoints((previous) => (after && previous ? [...previous, ...page.data] : page.data));
-      setCursor(page.next_cursor ?? null);
-      setError(null);
-    } catch (caught) {
-      setError(errorText(caught));
-      setEndpoints((previous) => previous ?? []);
-    }
-  };
   const replace = (changed: WebhookEndpoint | null, id: string) =>
-    setEndpoints((list) => {
-      if (!list) return list;
-      if (!changed) return list.filter((e) => e.id !== id);
-      return list.some((e) => e.id === id) ? list.map((e) => (e.id === id ? changed : e)) : [changed, ...list];
+    setEndpoints((rows) => {
+      if (!rows) return rows;
+      if (!changed) return rows.filter((e) => e.id !== id);
+      return rows.some((e) => e.id === id) ? rows.map((e) => (e.id === id ? changed : e)) : [changed, ...rows];
     });
   const quick = useQuickActions((changed) => replace(changed, changed.id));
-  useEffect(() => void (can('webhooks:read') && load()), []);
 
   if (!can('webhooks:read')) return <Notice>This session cannot see webhooks.</Notice>;
   const writer = can('webhooks:write');
@@ -86,66 +75,43 @@ export function WebhooksPage() {
       {endpoints === null ? (
         <Loading what="webhook endpoints" />
       ) : endpoints.length === 0 ? (
-        <div class="empty">
+        <EmptyState>
           <p>
             <strong>No endpoints yet.</strong>
           </p>
           <p class="muted">{writer ? 'Add an endpoint to receive events as they happen.' : 'Nobody has added an endpoint to this account.'}</p>
-        </div>
+        </EmptyState>
       ) : (
-        <div class="table-wrap">
-          <table class="table table-webhooks">
-            <caption class="visually-hidden">Webhook endpoints</caption>
-            <thead>
-              <tr>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Events</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Deliveries</th>
-                {writer && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.map((endpoint) => (
-                <tr key={endpoint.id}>
-                  <th scope="row" class="cell-endpoint">
-                    <Link to={`webhooks/${endpoint.id}`}>{endpoint.url}</Link>
-                    {endpoint.description && <span class="endpoint-description">{endpoint.description}</span>}
-                  </th>
-                  <td class="cell-events">
-                    <EventTypes types={endpoint.event_types} />
-                  </td>
-                  <td class="cell-status">
-                    <EndpointStatusBadge endpoint={endpoint} />
-                    {endpoint.disabled_reason && <span class="disabled-reason">{endpoint.disabled_reason}</span>}
-                  </td>
-                  <td>
-                    <DateTime iso={endpoint.created_at} stacked />
-                  </td>
-                  <td>
-                    <Link to={`webhooks/${endpoint.id}`}>View deliveries</Link>
-                  </td>
-                  {writer && (
-                    <td class="cell-actions">
-                      <EndpointActionButtons endpoint={endpoint} open={setDialog} quick={quick} />
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Webhook endpoints" tableClass="table table-webhooks" columns={['Endpoint', 'Events', 'Status', 'Created', 'Deliveries']} actions={writer}>
+          {endpoints.map((endpoint) => (
+            <tr key={endpoint.id}>
+              <th scope="row" class="cell-endpoint">
+                <Link to={`webhooks/${endpoint.id}`}>{endpoint.url}</Link>
+                {endpoint.description && <span class="endpoint-description">{endpoint.description}</span>}
+              </th>
+              <td class="cell-events">
+                <EventTypes types={endpoint.event_types} />
+              </td>
+              <td class="cell-status">
+                <EndpointStatusBadge endpoint={endpoint} />
+                {endpoint.disabled_reason && <span class="disabled-reason">{endpoint.disabled_reason}</span>}
+              </td>
+              <td>
+                <DateTime iso={endpoint.created_at} stacked />
+              </td>
+              <td>
+                <Link to={`webhooks/${endpoint.id}`}>View deliveries</Link>
+              </td>
+              {writer && (
+                <td class="cell-actions">
+                  <EndpointActionButtons endpoint={endpoint} open={setDialog} quick={quick} />
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {cursor && (
-        <button type="button" class="button" onClick={() => void load(cursor)}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={list.cursor} onMore={list.more} />
       <EndpointDialogs dialog={dialog} setDialog={setDialog} onChanged={replace} />
     </>
   );
