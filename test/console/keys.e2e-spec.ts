@@ -206,6 +206,8 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     const total = await usage();
     expect(total).toBeGreaterThanOrEqual(5);
     await eventually(page, async () => ((await page.locator('figcaption').textContent()) ?? '').includes(`${total} requests`));
+    // The caption renders with the data; uPlot draws its canvas in an effect right after.
+    await page.locator('.u-wrap canvas').first().waitFor({ state: 'attached' });
     expect(await page.locator('.u-wrap canvas').count()).toBe(1);
     const lastUsed = await page.getByRole('definition').filter({ hasText: ' from ' }).textContent();
     expect(lastUsed).toMatch(/ from 127\.0\.0\.1$/);
