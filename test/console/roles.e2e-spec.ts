@@ -131,6 +131,9 @@ describe('console: plans, scopes and the operator (browser e2e)', () => {
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await row(page, 'Globex').getByText('Active').waitFor();
     expect((await meWith(t, firstKey)).status).toBe(200);
+    // The operator's own account cannot be suspended (the API answers 409), so it offers no Suspend.
+    await row(page, 'Operator').getByRole('button', { name: 'Change plan' }).waitFor();
+    expect(await row(page, 'Operator').getByRole('button', { name: 'Suspend' }).count()).toBe(0);
 
     await nav(page, 'Plans').click();
     await page.getByRole('heading', { name: 'Plans', level: 1 }).waitFor();

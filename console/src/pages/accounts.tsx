@@ -64,7 +64,7 @@ function ChangePlanDialog({ account, plans, onDone, onCancel }: { account: Accou
 }
 
 export function AccountsPage() {
-  const { session } = useSession();
+  const { session, account: own } = useSession();
   const { plans } = usePlans();
   const list = usePaged((after) => unwrap(api.GET('/v1/admin/accounts', { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } })), []);
   const accounts = list.items;
@@ -123,7 +123,7 @@ export function AccountsPage() {
                   <button type="button" class="button button-small" onClick={() => setDialog({ kind: 'plan', account })} disabled={!plans}>
                     Change plan
                   </button>
-                  {account.status === 'active' ? (
+                  {account.id === own.id ? null : account.status === 'active' ? (
                     <button type="button" class="button button-small button-danger-ghost" onClick={() => setDialog({ kind: 'status', account, to: 'suspended' })}>
                       Suspend
                     </button>
