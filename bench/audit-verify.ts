@@ -20,7 +20,7 @@ import { ServerSecrets } from '../src/common/crypto/server-secrets';
 import { ServiceProcess } from '../test/utils/service-process';
 import { createTestDatabase } from '../test/utils/test-database';
 import { percentile } from './audit-measure';
-import { Cleanup, loadLine, machine } from './processes';
+import { Cleanup, loadLine, machine, runBench } from './processes';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -182,24 +182,4 @@ async function bench(cleanup: Cleanup): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-async function main() {
-  const cleanup = new Cleanup();
-  let interrupted: Promise<void> | undefined;
-  const interrupt = (signal: string) => {
-    process.stderr.write(`\n${signal}: cleaning up...\n`);
-    interrupted ??= cleanup.runAll().then(() => process.exit(130));
-  };
-  process.on('SIGINT', () => interrupt('SIGINT'));
-  process.on('SIGTERM', () => interrupt('SIGTERM'));
-  let code = 1;
-  try {
-    code = await bench(cleanup);
-  } catch (err) {
-    if (!interrupted) process.stderr.write(`verify bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  } finally {
-    await (interrupted ?? cleanup.runAll());
-  }
-  process.exit(code);
-}
-
-void main();
+void runBench('verify bench', bench);

@@ -16,7 +16,7 @@ import { ServiceProcess } from '../test/utils/service-process';
 import { explainList, type ListFilter } from './audit-explain';
 import { cursorCase, type ExportResult, exportCase, failures, grid, listCase, percentile, type Timing } from './audit-measure';
 import { seedAuditEvents } from './audit-seed';
-import { Cleanup, loadLine, machine } from './processes';
+import { Cleanup, loadLine, machine, runBench } from './processes';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -140,25 +140,4 @@ async function bench(cleanup: Cleanup): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-async function main() {
-  const cleanup = new Cleanup();
-  // On Ctrl-C the cleanup runs at once; the bench then fails (its database is gone) and waits for it.
-  let interrupted: Promise<void> | undefined;
-  const interrupt = (signal: string) => {
-    process.stderr.write(`\n${signal}: cleaning up...\n`);
-    interrupted ??= cleanup.runAll().then(() => process.exit(130));
-  };
-  process.on('SIGINT', () => interrupt('SIGINT'));
-  process.on('SIGTERM', () => interrupt('SIGTERM'));
-  let code = 1;
-  try {
-    code = await bench(cleanup);
-  } catch (err) {
-    if (!interrupted) process.stderr.write(`audit bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  } finally {
-    await (interrupted ?? cleanup.runAll());
-  }
-  process.exit(code);
-}
-
-void main();
+void runBench('audit bench', bench);

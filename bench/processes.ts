@@ -26,6 +26,31 @@ export class Cleanup {
   }
 }
 
+/**
+ * Runs one benchmark with its cleanup: on Ctrl-C or SIGTERM the cleanup runs at once and the
+ * process exits 130; otherwise it runs when the bench ends, failed or not, and the bench's code is
+ * the exit code.
+ */
+export async function runBench(name: string, bench: (cleanup: Cleanup) => Promise<number>): Promise<never> {
+  const cleanup = new Cleanup();
+  let interrupted: Promise<void> | undefined;
+  const interrupt = (signal: string) => {
+    process.stderr.write(`\n${signal}: cleaning up...\n`);
+    interrupted ??= cleanup.runAll().then(() => process.exit(130));
+  };
+  process.on('SIGINT', () => interrupt('SIGINT'));
+  process.on('SIGTERM', () => interrupt('SIGTERM'));
+  let code = 1;
+  try {
+    code = await bench(cleanup);
+  } catch (err) {
+    if (!interrupted) process.stderr.write(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  } finally {
+    await (interrupted ?? cleanup.runAll());
+  }
+  process.exit(code);
+}
+
 /** A child process serving HTTP on loopback: one of the bench's own apps, or a second Latchkey. */
 export class BenchProcess {
   private readonly output: string[] = [];

@@ -16,7 +16,7 @@ import { createTestDatabase } from '../test/utils/test-database';
 import { Client } from 'pg';
 import { START_FLAGS } from '../test/utils/service-process';
 import { failures } from './load';
-import { BenchProcess, Cleanup, healthy, loadLine, machine, resetPeakRss, rssMb, timeNpmStart } from './processes';
+import { BenchProcess, Cleanup, healthy, loadLine, machine, resetPeakRss, rssMb, timeNpmStart, runBench } from './processes';
 import { type Row, summaryLine, table } from './report';
 import { coldPath, flood, hotPath, latency, logLevels, type Setup } from './scenarios';
 import { bulkSeedKeys, seedLatchkey, seedStats, seedTutorialTable } from './seed';
@@ -188,27 +188,4 @@ async function waitForUnlock(dir: string): Promise<void> {
   for (let i = 0; i < 150 && existsSync(join(dir, 'pgdata.lock')); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
-async function main() {
-  const cleanup = new Cleanup();
-  let exiting = false;
-  const interrupt = async (signal: string) => {
-    if (exiting) return;
-    exiting = true;
-    process.stderr.write(`\n${signal}: cleaning up...\n`);
-    await cleanup.runAll();
-    process.exit(130);
-  };
-  process.on('SIGINT', () => void interrupt('SIGINT'));
-  process.on('SIGTERM', () => void interrupt('SIGTERM'));
-  let code = 1;
-  try {
-    code = await bench(cleanup);
-  } catch (err) {
-    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  } finally {
-    if (!exiting) await cleanup.runAll();
-  }
-  process.exit(code);
-}
-
-void main();
+void runBench('bench', bench);

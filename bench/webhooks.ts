@@ -18,7 +18,7 @@ import { Pool } from 'pg';
 import { ServiceProcess } from '../test/utils/service-process';
 import { createTestDatabase } from '../test/utils/test-database';
 import { percentile } from './audit-measure';
-import { Cleanup, machine } from './processes';
+import { Cleanup, machine, runBench } from './processes';
 
 const EVENTS = Number(process.env.WEBHOOK_EVENTS ?? 1000);
 const CONCURRENCY = 16;
@@ -150,17 +150,4 @@ async function bench(cleanup: Cleanup): Promise<number> {
   return hooks.duplicates() === 0 && n === 0 ? 0 : 1;
 }
 
-async function main() {
-  const cleanup = new Cleanup();
-  let code = 1;
-  try {
-    code = await bench(cleanup);
-  } catch (err) {
-    process.stderr.write(`webhook bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  } finally {
-    await cleanup.runAll();
-  }
-  process.exit(code);
-}
-
-void main();
+void runBench('webhook bench', bench);
