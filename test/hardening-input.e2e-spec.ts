@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createAccount } from './utils/api';
 import { rawRequest } from './utils/raw-http';
 import { createTestApp, type TestApp } from './utils/test-app';
+import { CapturedStdout } from './utils/captured-stdout';
 
 /**
  * Input the API used to take at its word: addresses in legacy or garbage forms, ISO 8601 forms that
@@ -12,21 +13,17 @@ describe('hardened input, URLs and routing (e2e)', () => {
   let t: TestApp;
   let port: number;
   let acct: { accountId: string; key: string; keyId: string };
-  const logs: string[] = [];
-  const writeSpy = jest.spyOn(process.stdout, 'write');
+  const logs = new CapturedStdout();
 
   beforeAll(async () => {
-    writeSpy.mockImplementation((chunk: string | Uint8Array) => {
-      logs.push(String(chunk));
-      return true;
-    });
+    logs.start();
     t = await createTestApp({ TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'info' });
     port = (t.app.getHttpServer().address() as AddressInfo).port;
     acct = await createAccount(t.http, t.operatorKey, { plan: 'enterprise' });
   });
   afterAll(async () => {
     await t?.close();
-    writeSpy.mockRestore();
+    logs.stop();
   });
 
   const as = (key: string, ip = '192.0.2.1') => ({
@@ -167,13 +164,13 @@ describe('hardened input, URLs and routing (e2e)', () => {
     });
 
     it('never writes a key from the URL into the request log', async () => {
-      logs.length = 0;
+      logs.clear();
       const key = await createKey();
       await raw(`/v1/me;key=${key.key}`, [['X-Forwarded-For', '198.51.100.21']]);
       await raw(`/v1/me#${key.key}`, [['X-Forwarded-For', '198.51.100.21']]);
       await raw(`/v1/${key.key.replaceAll('_', '%5F')}`, [['X-Forwarded-For', '198.51.100.21']]);
       const deadline = Date.now() + 2_000;
-      const lines = () => logs.join('').split('\n').filter((l) => l.includes('request completed') && l.includes('198.51.100.21'));
+      const lines = () => logs.text.split('\n').filter((l) => l.includes('request completed') && l.includes('198.51.100.21'));
       while (lines().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(lines()).toHaveLength(3);
       const text = lines().join('\n');

@@ -2,26 +2,23 @@ import { AuditEvent } from '../src/audit/audit-event.entity';
 import { ApiKey } from '../src/keys/api-key.entity';
 import { createAccount } from './utils/api';
 import { createTestApp, type TestApp } from './utils/test-app';
+import { CapturedStdout } from './utils/captured-stdout';
 
 describe('key lifecycle (e2e)', () => {
   let t: TestApp;
   let owner: { accountId: string; key: string; keyId: string };
   const secrets: string[] = [];
-  const logs: string[] = [];
-  const writeSpy = jest.spyOn(process.stdout, 'write');
+  const logs = new CapturedStdout();
 
   beforeAll(async () => {
-    writeSpy.mockImplementation((chunk: string | Uint8Array) => {
-      logs.push(String(chunk));
-      return true;
-    });
+    logs.start();
     t = await createTestApp({ LOG_LEVEL: 'info' });
     owner = await createAccount(t.http, t.operatorKey, { plan: 'enterprise' });
     secrets.push(owner.key);
   });
   afterAll(async () => {
     await t.close();
-    writeSpy.mockRestore();
+    logs.stop();
   });
 
   const as = (key: string) => ({
@@ -191,11 +188,11 @@ describe('key lifecycle (e2e)', () => {
   it('never lets a secret reach a log line or an audit row, and shows each once', async () => {
     const events = JSON.stringify(await t.orm.em.getConnection().execute('select * from audit_events'));
     const keys = JSON.stringify(await t.orm.em.getConnection().execute('select * from api_keys'));
-    expect(logs.join('').length).toBeGreaterThan(0);
+    expect(logs.text.length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(events).not.toContain(secret);
       expect(keys).not.toContain(secret);
-      expect(logs.join('')).not.toContain(secret);
+      expect(logs.text).not.toContain(secret);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createAccount } from './utils/api';
 import { createTestApp, type TestApp } from './utils/test-app';
+import { CapturedStdout } from './utils/captured-stdout';
 
 const PUBLIC_URL = 'http://console.latchkey.test:8080';
 const ORIGIN = PUBLIC_URL;
@@ -23,21 +24,17 @@ describe('portal sessions (e2e)', () => {
   let acme: { accountId: string; key: string; keyId: string };
   let operatorAccountId: string;
   const secrets: string[] = [];
-  const logs: string[] = [];
-  const writeSpy = jest.spyOn(process.stdout, 'write');
+  const logs = new CapturedStdout();
 
   beforeAll(async () => {
-    writeSpy.mockImplementation((chunk: string | Uint8Array) => {
-      logs.push(String(chunk));
-      return true;
-    });
+    logs.start();
     t = await createTestApp({ LOG_LEVEL: 'info', PUBLIC_URL, TRUST_PROXY: '127.0.0.1' });
     acme = await createAccount(t.http, t.operatorKey, { plan: 'pro', name: 'Acme' });
     operatorAccountId = (await http.get('/v1/me').set('X-API-Key', t.operatorKey).expect(200)).body.data.account.id;
   });
   afterAll(async () => {
     await t.close();
-    writeSpy.mockRestore();
+    logs.stop();
   });
 
   const link = async (accountId: string, body: object = {}, key = t.operatorKey) => {
@@ -513,7 +510,7 @@ describe('portal sessions (e2e)', () => {
 
   it('never lets a code or session token reach a log line, an audit row or a response body', async () => {
     await new Promise((r) => setTimeout(r, 100));
-    const text = logs.join('');
+    const text = logs.text;
     expect(text).toContain('request completed');
     expect(text).toContain('/v1/portal/redeem');
     const audit = JSON.stringify(await sql('select * from audit_events'));

@@ -67,3 +67,19 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
+
+/**
+ * Copies a one-time secret from the open dialog, closes it, and proves the secret was on the
+ * clipboard and lived in the dialog only: not in the page, storage, the address or a cookie.
+ */
+export async function copyAndCloseOneTimeSecret(page: Page, secret: string): Promise<void> {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Copy' }).click();
+  await dialog.getByRole('status').getByText('Copied to the clipboard.').waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  expect(await page.content()).not.toContain(secret);
+  const kept = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, location.href, document.cookie]));
+  expect(kept).not.toContain(secret);
+}

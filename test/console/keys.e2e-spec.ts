@@ -3,7 +3,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { createAccount } from '../utils/api';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ensureConsoleBuilt } from './build';
-import { checkPage, launchChromium, openContext, type ConsolePage } from './browser';
+import { checkPage, copyAndCloseOneTimeSecret, launchChromium, openContext, type ConsolePage } from './browser';
 import { eventually, meWith, portalLink, signIn } from './portal';
 
 /**
@@ -71,16 +71,7 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     expect(secret).toMatch(/^lk_live_[0-9A-Za-z]{48}$/);
     expect(await dialog().textContent()).toContain('This is the only time the full key is shown');
     await checkPage(page, 'one-time-key');
-    await dialog().getByRole('button', { name: 'Copy' }).click();
-    await dialog().getByRole('status').getByText('Copied to the clipboard.').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    await dialog().getByRole('button', { name: 'Close' }).click();
-    await dialog().waitFor({ state: 'detached' });
-
-    // The secret lived in the dialog only: not in the page, storage or the address.
-    expect(await page.content()).not.toContain(secret);
-    const kept = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, location.href, document.cookie]));
-    expect(kept).not.toContain(secret);
+    await copyAndCloseOneTimeSecret(page, secret);
 
     const me = await meWith(t, secret);
     expect(me.status).toBe(200);

@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { createAccount } from '../utils/api';
 import { createTestApp, type TestApp } from '../utils/test-app';
 import { ensureConsoleBuilt } from './build';
-import { checkPage, launchChromium, openContext, type ConsolePage } from './browser';
+import { checkPage, copyAndCloseOneTimeSecret, launchChromium, openContext, type ConsolePage } from './browser';
 import { eventually, portalLink, signIn } from './portal';
 
 interface Receipt {
@@ -112,13 +112,7 @@ describe('console: webhooks (browser e2e)', () => {
     await page.getByRole('dialog', { name: 'Close without copying?' }).waitFor();
     await dialog().getByRole('button', { name: 'Go back' }).click();
     await checkPage(page, 'webhooks-secret');
-    await dialog().getByRole('button', { name: 'Copy' }).click();
-    await dialog().getByRole('status').getByText('Copied to the clipboard.').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    await dialog().getByRole('button', { name: 'Close' }).click();
-    await dialog().waitFor({ state: 'detached' });
-    expect(await page.content()).not.toContain(secret);
-    expect(await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, location.href]))).not.toContain(secret);
+    await copyAndCloseOneTimeSecret(page, secret);
 
     const cells = endpointRow().getByRole('cell');
     expect(await endpointRow().getByRole('rowheader').textContent()).toBe(`${receiver.url}Billing sync`);
