@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { freePort, ServiceProcess } from './utils/service-process';
+import { freePort, ServiceProcess, stopInstances } from './utils/service-process';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 const TRIALS = 20;
@@ -94,14 +94,7 @@ suite('portal sessions on two instances, and npm run console (e2e, spawned servi
     b = await start(await freePort());
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    for (const [name, service] of [['A', a], ['B', b]] as const) {
-      if (service?.output.length) console.log(`instance ${name} logged (LOG_LEVEL=warn):\n${service.output.join('')}`);
-    }
-    await db?.drop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopInstances({ A: a, B: b }, db, dirs));
 
   it(`B refuses a session ended through A (logout, the operator, a suspension) within ${LIMIT_MS} ms`, async () => {
     const created = await call(a!, 'POST', '/v1/admin/accounts', { key: operatorKey }, { name: 'Acme', email: 'ops@acme.test', plan: 'pro' });

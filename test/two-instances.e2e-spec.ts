@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ServiceProcess } from './utils/service-process';
+import { ServiceProcess, stopInstances } from './utils/service-process';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 const TRIALS = 50;
@@ -96,14 +96,7 @@ suite(
       b = await start(); // finds the operator account A created
     }, 120_000);
 
-    afterAll(async () => {
-      await Promise.all([a?.stop(), b?.stop()]);
-      for (const [name, service] of [['A', a], ['B', b]] as const) {
-        if (service?.output.length) console.log(`instance ${name} logged (LOG_LEVEL=warn):\n${service.output.join('')}`);
-      }
-      await db?.drop();
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => stopInstances({ A: a, B: b }, db, dirs));
 
     it(`B refuses a key revoked through A within ${LIMIT_MS} ms, in each of ${TRIALS} trials`, async () => {
       // A plan whose rate limits this measurement cannot reach: it measures invalidation, not 429s.

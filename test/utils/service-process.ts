@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -81,4 +81,21 @@ export class ServiceProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
+}
+
+/**
+ * Stops named instances (printing whatever each logged, which is only warnings and errors at the
+ * specs' LOG_LEVEL), then drops their database and removes their data folders.
+ */
+export async function stopInstances(
+  instances: Record<string, ServiceProcess | undefined>,
+  db: { drop(): Promise<void> } | undefined,
+  dirs: string[],
+): Promise<void> {
+  await Promise.all(Object.values(instances).map((s) => s?.stop()));
+  for (const [name, service] of Object.entries(instances)) {
+    if (service?.output.length) console.log(`instance ${name} logged (LOG_LEVEL=warn):\n${service.output.join('')}`);
+  }
+  await db?.drop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
