@@ -247,12 +247,13 @@ describe('console: API keys, usage, audit log and account (browser e2e)', () => 
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByLabel('Actor type').selectOption({ label: 'User' });
     const userActions = ['api_key.created', 'api_key.updated', 'api_key.deactivated', 'api_key.activated', 'api_key.regenerated', 'api_key.revoked', 'api_key.deleted'];
-    // The filtered list replaces the unfiltered one: wait until it shows only user events, all of them.
+    // The filtered list replaces the unfiltered one: wait until it shows only user events, all of them. A reload
+    // would drop the filter, so the page stays as it is.
     const filtered = async () => {
       const shown = await page.getByRole('row').allTextContents();
       return shown.length > 1 && shown.slice(1).every((r) => r.includes('User user_jane')) && userActions.every((a) => shown.some((r) => r.includes(a)));
     };
-    await eventually(page, filtered);
+    await eventually(page, filtered, { reload: false });
     const rows = await page.getByRole('row').allTextContents();
     for (const action of userActions) {
       expect(rows.some((r) => r.includes(action))).toBe(true);

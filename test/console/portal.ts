@@ -24,13 +24,18 @@ export async function meWith(t: TestApp, key: string): Promise<{ status: number;
   return { status: res.status, code: res.body.code, keyId: res.body.data?.key?.id };
 }
 
-/** Waits until `check` holds, reloading between tries (for what the service records in the background). */
-export async function eventually(page: Page, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+/**
+ * Waits until `check` holds. By default it reloads between tries, for what the service records in the background;
+ * `reload: false` keeps the page as it is, for state the page holds itself (a filter, say) while its list settles.
+ */
+export async function eventually(page: Page, check: () => Promise<boolean>, { timeoutMs = 15_000, reload = true } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await page.waitForTimeout(500);
-    await page.reload();
-    await page.getByRole('main').waitFor();
+    await page.waitForTimeout(reload ? 500 : 100);
+    if (reload) {
+      await page.reload();
+      await page.getByRole('main').waitFor();
+    }
   }
 }
