@@ -14,7 +14,8 @@ import { createTestDatabase } from '../test/utils/test-database';
 import { START_FLAGS } from '../test/utils/service-process';
 import { junkKeys, measure } from './load';
 import { BenchProcess, machine } from './processes';
-import { seedLatchkey } from './seed';
+import { Client } from 'pg';
+import { bulkSeedKeys, seedLatchkey } from './seed';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -124,7 +125,7 @@ async function profileRun(): Promise<{ file: string; window?: [number, number] }
       const seeded = await seedLatchkey(service.url, operatorKey, env('PROFILE_KEYS', 1_000), 4, log, service.child.pid);
       window = [from, Number(process.hrtime.bigint() / 1000n)];
       log(`  ${seeded.creates} creates, ${(seeded.createCpuMs / seeded.creates).toFixed(2)} ms CPU each`);
-    } else await loadRun(service, operatorKey, kind, (w) => (window = w));
+    } else await loadRun(service, operatorKey, kind, (w) => (window = w), db.url ? { url: db.url, keySecret: serviceEnv.KEY_SECRET } : undefined);
   } finally {
     await service.stop();
     await db.drop();
@@ -134,9 +135,24 @@ async function profileRun(): Promise<{ file: string; window?: [number, number] }
   return { file: join(dir, file), window };
 }
 
-async function loadRun(service: BenchProcess, operatorKey: string, kind: string, setWindow: (w: [number, number]) => void): Promise<void> {
+/**
+ * On PostgreSQL the cold load's keys beyond the first 100 are inserted in bulk, as the bench does
+ * (100,000 by default), so that most requests of the run miss the key cache.
+ */
+async function loadRun(service: BenchProcess, operatorKey: string, kind: string, setWindow: (w: [number, number]) => void, pg?: { url: string; keySecret: string }): Promise<void> {
   {
-    const seeded = await seedLatchkey(service.url, operatorKey, env('PROFILE_KEYS', kind === 'cold' ? 5_000 : 100), 1, log);
+    const bulk = kind === 'cold' ? pg : undefined;
+    const wanted = env('PROFILE_KEYS', kind === 'cold' ? (bulk ? 100_000 : 5_000) : 100);
+    const seeded = await seedLatchkey(service.url, operatorKey, bulk ? Math.min(wanted, 100) : wanted, 1, log);
+    if (bulk && wanted > seeded.keys.length) {
+      const sql = new Client({ connectionString: bulk.url });
+      await sql.connect();
+      try {
+        seeded.keys.push(...(await bulkSeedKeys(sql, bulk.keySecret, seeded.owners, wanted - seeded.keys.length)));
+      } finally {
+        await sql.end();
+      }
+    }
     const keys = kind === 'flood' ? junkKeys(20_000) : seeded.keys;
     const seconds = env('PROFILE_SECONDS', 20);
     log(`profiling: ${kind} GET ${process.env.PROFILE_PATH ?? '/v1/me'} for ${seconds} s, ${keys.length} keys`);

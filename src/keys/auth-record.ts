@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { AccountStatus } from '../accounts/account.entity';
 import type { Principal } from '../common/auth/principal';
 import type { KeyEnvironment } from '../common/auth/environment';
+import type { NativeQuery, Statement } from '../database/native-query';
 import { IpAllowList, ReferrerAllowList } from './key-restrictions';
 
 /**
@@ -49,8 +49,10 @@ interface Row {
   rate_limit_per_hour: number;
 }
 
-// One indexed lookup (either unique hash index) joined to its account and plan.
-const LOOKUP = `
+// Indexed lookups (either unique hash index) of a batch of hashes, each row joined to its account and plan.
+const LOOKUP: Statement = {
+  name: 'latchkey_auth_records',
+  text: `
   select k.id as key_id, k.name as key_name, k.environment, k.scopes, k.active, k.expires_at, k.revoked_at,
          k.secret_hash, k.grace_secret_hash, k.grace_expires_at, k.allowed_ips, k.allowed_referrers,
          a.id as account_id, a.name as account_name, a.email as account_email, a.status as account_status, a.is_operator,
@@ -58,14 +60,26 @@ const LOOKUP = `
     from api_keys k
     join accounts a on a.id = k.account_id
     join plans p on p.slug = a.plan_slug
-   where k.secret_hash = ? or k.grace_secret_hash = ?
-   limit 1`;
+   where k.secret_hash = any($1::text[]) or k.grace_secret_hash = any($1::text[])`,
+};
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
-export async function loadAuthRecord(em: EntityManager, hash: string): Promise<AuthRecord | null> {
-  const [row] = await em.getConnection().execute<Row[]>(LOOKUP, [hash, hash]);
-  if (!row) return null;
+/** The records of those of `hashes` that belong to a key (as its current secret or its grace secret), by hash. */
+export async function loadAuthRecords(query: NativeQuery, hashes: string[]): Promise<Map<string, AuthRecord>> {
+  const rows = await query<Row>(LOOKUP, [hashes]);
+  const wanted = new Set(hashes);
+  const found = new Map<string, AuthRecord>();
+  for (const row of rows) {
+    const record = toRecord(row);
+    if (wanted.has(row.secret_hash)) found.set(row.secret_hash, record);
+    // A current secret wins over another key's grace secret (random secrets never collide, but be definite).
+    if (row.grace_secret_hash && wanted.has(row.grace_secret_hash) && !found.has(row.grace_secret_hash)) found.set(row.grace_secret_hash, record);
+  }
+  return found;
+}
+
+function toRecord(row: Row): AuthRecord {
   // Frozen, because every request the cached record serves shares it: a mutation would leak across requests.
   const principal: Principal = {
     keyId: row.key_id,

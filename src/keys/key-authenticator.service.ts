@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/auth/principal';
 import type { KeyEnvironment } from '../common/auth/environment';
 import { ErrorCode } from '../common/errors/error-code';
+import { nativeQuery } from '../database/native-query';
 import { ApiKeyFormat } from './api-key-format';
-import { type AuthRecord, loadAuthRecord } from './auth-record';
+import { type AuthRecord, loadAuthRecords } from './auth-record';
+import { AuthRecordLoader } from './auth-record-loader';
 import { KeyCache } from './key-cache';
 import { KeyHasher } from './key-hasher';
 
@@ -37,16 +39,21 @@ export interface ClientContext {
 
 /**
  * Decides whether a presented key may act, and as whom: the cache of verified keys first, then
- * the check tag (no database), then one indexed lookup.
+ * the check tag (no database), then an indexed lookup (batched with the other misses of the moment).
  */
 @Injectable()
 export class KeyAuthenticator {
+  private readonly loader: AuthRecordLoader;
+
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager,
     private readonly format: ApiKeyFormat,
     private readonly hasher: KeyHasher,
     private readonly cache: KeyCache,
-  ) {}
+  ) {
+    const query = nativeQuery(em);
+    this.loader = new AuthRecordLoader((hashes) => loadAuthRecords(query, hashes), cache);
+  }
 
   /** `known` is what the forged-key hook already computed for this key on this request, if anything. */
   async authenticate(presented: string, known?: PresentedKey, now = new Date()): Promise<AuthOutcome> {
@@ -57,11 +64,11 @@ export class KeyAuthenticator {
       // A key that is not cached must carry a right check tag before it costs a database query;
       // a cached one had it when it was cached.
       if (!known?.tagChecked && !this.format.parse(presented)) return INVALID_KEY;
-      const generation = this.cache.begin();
-      // One raw query on the connection: no EntityManager (and no fork) is needed for it.
-      record = (await loadAuthRecord(this.em, hash)) ?? undefined;
-      if (!record) return INVALID_KEY;
-      this.cache.set(hash, record, generation);
+      // The generation is read by the loader before its query is sent.
+      const loaded = await this.loader.load(hash);
+      if (!loaded.record) return INVALID_KEY;
+      record = loaded.record;
+      this.cache.set(hash, record, loaded.generation);
     }
     return this.evaluate(record, hash, now);
   }
