@@ -1,5 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Client } from 'pg';
+import { AuditAction } from '../src/audit/audit-action';
 import { AuditEvent } from '../src/audit/audit-event.entity';
 import { AuditRetentionJob } from '../src/audit/audit-retention.job';
 import { AuditService } from '../src/audit/audit.service';
@@ -104,6 +105,62 @@ describe('hardening against denial of service (e2e)', () => {
       await behindTheTriggersBack(['delete from audit_events where account_id = ? and seq > 20', [third.accountId]]);
       expect(await verify(third.key)).toMatchObject({ ok: false, first_broken_event_id: verifiedId });
       expect(await verify(third.key, '?full=true')).toMatchObject({ ok: false, first_broken_event_id: verifiedId });
+    });
+
+    it('keeps incremental checks incremental on a busy account: events written during a check are left to the next one', async () => {
+      const acct = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Busy' });
+      await seedChain(acct.accountId, 3_000);
+      const before = await eventCount(acct.accountId);
+      const audit = t.app.get(AuditService);
+      const actor = { type: 'operator' as const, id: 'operator', ip: '203.0.113.9', userAgent: 'spec', requestId: 'req_busy' };
+      let writing = true;
+      const writer = (async () => {
+        while (writing) {
+          await t.orm.em.fork().transactional((em) => audit.record(em, { accountId: acct.accountId, action: AuditAction.AccountUpdated, target: { type: 'account', id: acct.accountId }, actor }));
+          await sleep(2);
+        }
+      })();
+      const full = await verify(acct.key, '?full=true').finally(() => (writing = false));
+      await writer;
+      const total = await eventCount(acct.accountId);
+      // The check hashed events that arrived while it ran, and more came after it.
+      expect(full).toMatchObject({ ok: true, first_broken_event_id: null });
+      expect(full.checked).toBeGreaterThan(before);
+      const [{ seq }] = await sql('select seq::text as seq from audit_verifications where account_id = ?', [acct.accountId]);
+      expect(Number(seq)).toBeGreaterThanOrEqual(before);
+      expect(Number(seq)).toBeLessThan(full.checked);
+      // The next check resumes from the stored point: it hashes what follows it, not the whole chain again.
+      expect(await verify(acct.key)).toEqual({ ok: true, checked: total - Number(seq), first_broken_event_id: null });
+      expect(await verify(acct.key)).toEqual({ ok: true, checked: 0, first_broken_event_id: null });
+    });
+
+    it('answers 503 and keeps the stored point when PostgreSQL fails during a check', async () => {
+      const acct = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Outage' });
+      await seedChain(acct.accountId, 3_000);
+      const total = await eventCount(acct.accountId);
+      expect(await verify(acct.key)).toEqual({ ok: true, checked: total, first_broken_event_id: null });
+      const [point] = await sql('select seq::text as seq, event_id, hash, horizon::text as horizon, mac from audit_verifications where account_id = ?', [acct.accountId]);
+      await seedChain(acct.accountId, 1_500);
+      // The whole-chain walk's own connection (its worker's) is cut while it reads.
+      const [{ now }] = await sql('select now()::text as now');
+      const answer = get(acct.key, '/v1/audit-events/verify?full=true').then((res) => res);
+      let cut = false;
+      for (let i = 0; i < 1_000 && !cut; i++) {
+        const [killed] = await sql(
+          "select pg_terminate_backend(pid) as done from pg_stat_activity where backend_start > ?::timestamptz and query like '%as settled from audit_events%' and pid <> pg_backend_pid()",
+          [now],
+        );
+        cut = killed?.done === true;
+        if (!cut) await sleep(2);
+      }
+      const res = await answer;
+      expect(cut).toBe(true);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ success: false, code: 'SERVICE_UNAVAILABLE' });
+      const [state] = await sql('select seq::text as seq, event_id, hash, horizon::text as horizon, mac, lease_owner from audit_verifications where account_id = ?', [acct.accountId]);
+      expect(state).toEqual({ ...point, lease_owner: null });
+      // Nothing was lost: the next check resumes from the same point.
+      expect(await verify(acct.key)).toEqual({ ok: true, checked: 1_500, first_broken_event_id: null });
     });
 
     it('ignores a verified point written by anyone but the service', async () => {

@@ -5,7 +5,7 @@ export interface VerifiedPoint {
   seq: string;
   eventId: string;
   hash: string;
-  /** pg_snapshot_xmin when the check began (a 64-bit transaction id). */
+  /** The check's horizon (see checkHorizon; a 64-bit transaction id). */
   horizon: string;
   mac: string;
 }
@@ -57,4 +57,24 @@ export async function resumePoint(conn: ReturnType<EntityManager['getConnection'
   const intact =
     BigInt(s.present) === BigInt(point.seq) - anchor.seq && s.changed === '0' && s.reaches && age >= 0n && age < MAX_HORIZON_AGE;
   return intact ? { seq: BigInt(point.seq), hash: point.hash, point } : anchor;
+}
+
+/**
+ * The oldest transaction id that may still change a row of this database once a check begins:
+ * that of the oldest transaction of this database still open (or prepared), else the next one to
+ * be assigned. Unlike pg_snapshot_xmin, transactions of other databases on the same server do not
+ * hold it back, so events committed before the check are older than it on a busy server too.
+ * (backend_xid is shown for every session, whoever runs it; a subtransaction's id is newer than
+ * its parent's, so a change made through one is newer than the horizon too.)
+ */
+export async function checkHorizon(conn: ReturnType<EntityManager['getConnection']>): Promise<string> {
+  const [{ horizon }] = await conn.execute<{ horizon: string }[]>(
+    `with snap as (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax),
+          open as (select backend_xid as x from pg_stat_activity
+                    where datname = current_database() and backend_xid is not null and pid <> pg_backend_pid()
+                   union all select transaction from pg_prepared_xacts where database = current_database()),
+          back as (select (snap.xmax % 4294967296 - open.x::text::bigint + 4294967296) % 4294967296 as n from snap, open)
+     select (snap.xmax - coalesce((select max(n) from back where n < 2147483648), 0))::text as horizon from snap`,
+  );
+  return horizon;
 }
