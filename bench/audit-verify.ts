@@ -6,10 +6,12 @@
  * and then while several full checks run at once; its p50/p99 are printed side by side.
  *
  * Knobs (environment): VERIFY_EVENTS (100000), VERIFY_CONCURRENT (5), VERIFY_RATE (100 req/s),
- * VERIFY_BASELINE_S (5). Exits non-zero when a request failed or the chain did not verify.
+ * VERIFY_BASELINE_S (5); VERIFY_SERVICE_NODE_OPTIONS (node flags for the service, on its command
+ * line, so --trace-gc works too) and VERIFY_SERVICE_OUTPUT (a file for everything the service
+ * printed). Exits non-zero when a request failed or the chain did not verify.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -115,9 +117,11 @@ async function bench(cleanup: Cleanup): Promise<number> {
   const db = await createTestDatabase();
   cleanup.add('database', () => db.drop());
   const secret = randomBytes(24).toString('hex');
-  const service = await ServiceProcess.start({ NODE_OPTIONS: process.env.VERIFY_SERVICE_NODE_OPTIONS, DATABASE_URL: db.url, DATA_DIR: dir, KEY_SECRET: secret, LOG_LEVEL: 'warn', NODE_ENV: 'production', REDIS_URL: undefined });
+  const nodeFlags = (process.env.VERIFY_SERVICE_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const service = await ServiceProcess.start({ DATABASE_URL: db.url, DATA_DIR: dir, KEY_SECRET: secret, LOG_LEVEL: 'warn', NODE_ENV: 'production', REDIS_URL: undefined }, nodeFlags);
   cleanup.add('latchkey', async () => {
     await service.stop();
+    if (process.env.VERIFY_SERVICE_OUTPUT) writeFileSync(process.env.VERIFY_SERVICE_OUTPUT, service.output.join(''));
     const problems = service.output.join('').split('\n').filter((l) => /"level":(40|50|60)/.test(l));
     if (problems.length) log(`service warnings and errors (${problems.length}), the first:\n${problems.slice(0, 5).join('\n')}`);
   });

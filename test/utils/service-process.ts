@@ -39,12 +39,13 @@ export class ServiceProcess {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
   }
 
-  static async start(env: Record<string, string | undefined>): Promise<ServiceProcess> {
+  /** `nodeFlags` go on node's command line after START_FLAGS (for flags NODE_OPTIONS refuses, such as --trace-gc). */
+  static async start(env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<ServiceProcess> {
     const port = Number(env.PORT ?? (await freePort()));
     const clean = Object.fromEntries(
       Object.entries({ ...process.env, ...env, PORT: String(port) }).filter(([k, v]) => v !== undefined && !k.startsWith('JEST')),
     ) as Record<string, string>;
-    const child = spawn(process.execPath, [...START_FLAGS, MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...START_FLAGS, ...nodeFlags, MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
     return new ServiceProcess(child, `http://127.0.0.1:${port}`);
   }
 
