@@ -7,6 +7,7 @@ import { Migration20261201194146_audit_verifications } from './Migration20261201
 import { Migration20261201194426_portal_sessions } from './Migration20261201194426_portal_sessions';
 import { Migration20261201201402_webhooks } from './Migration20261201201402_webhooks';
 import { Migration20261201210000_expiry_notices } from './Migration20261201210000_expiry_notices';
+import { Migration20261202090000_chain_head_functions } from './Migration20261202090000_chain_head_functions';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file here; add it to this list. */
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
@@ -17,4 +18,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261201194426_portal_sessions', class: Migration20261201194426_portal_sessions },
   { name: 'Migration20261201201402_webhooks', class: Migration20261201201402_webhooks },
   { name: 'Migration20261201210000_expiry_notices', class: Migration20261201210000_expiry_notices },
+  { name: 'Migration20261202090000_chain_head_functions', class: Migration20261202090000_chain_head_functions },
 ];

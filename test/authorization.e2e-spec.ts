@@ -123,6 +123,11 @@ describe('authorization: tenants, scopes, environments, limits (e2e)', () => {
       expect(statuses.filter((s) => s === 403)).toHaveLength(19);
       for (const r of results.filter((x) => x.status === 403)) expect(r.body.code).toBe('KEY_LIMIT_REACHED');
       expect(await t.orm.em.fork().count(ApiKey, { account: acct.accountId })).toBe(5);
+      // The refused creates left nothing behind: one audit event and one outbox event per key, and the chain verifies.
+      const count = async (query: string) => Number((await t.orm.em.getConnection().execute(query, [acct.accountId]))[0].n);
+      expect(await count("select count(*) as n from audit_events where account_id = ? and action = 'api_key.created'")).toBe(5);
+      expect(await count("select count(*) as n from webhook_events where account_id = ? and type = 'api_key.created'")).toBe(5);
+      expect((await as(acct.key).get('/v1/audit-events/verify').expect(200)).body.data).toMatchObject({ ok: true, first_broken_event_id: null });
 
       const extra = (await as(acct.key).get('/v1/api-keys?limit=100').expect(200)).body.data.find((k: { id: string }) => k.id !== acct.keyId);
       await as(acct.key).post(`/v1/api-keys/${extra.id}/revoke`).expect(200);

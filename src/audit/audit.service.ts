@@ -18,6 +18,21 @@ export interface AuditEntry {
   changes?: Record<string, unknown> | null;
 }
 
+/** An account chain's newest link, read under the chain's lock: none yet when both are null. */
+export interface ChainHead {
+  seq: string | null;
+  hash: string | null;
+}
+
+/** The columns of one event row, a statement of the caller's own can put it in its WITH list. */
+export interface AuditInsert {
+  sql: string;
+  params: unknown[];
+}
+
+const INSERT_EVENT = `insert into audit_events (id, account_id, seq, occurred_at, actor_type, actor_id, actor_session_id, action,
+  target_type, target_id, ip, user_agent, request_id, changes, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`;
+
 /** Fields covered by the chain hash: the event as the API shows it, less the links themselves. */
 export function chainedFields(e: AuditEvent) {
   const { prev_hash: _prev, hash: _hash, ...fields } = AuditEventDto.from(e);
@@ -33,23 +48,29 @@ export class AuditService {
    * records (`em` is that transaction's manager), so the two commit or roll back together.
    */
   async record(em: EntityManager, entry: AuditEntry): Promise<AuditEvent> {
-    if (!em.isInTransaction()) throw new Error('Audit events are written only inside the transaction of their change');
-    const conn = em.getConnection();
-    // One writer per account chain at a time; other accounts are not held up.
-    await conn.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${entry.accountId}`], 'all', em.getTransactionContext());
-    // The chain continues from its newest event, or from the retention anchor once all were pruned.
-    const [last] = await conn.execute<{ seq: string; hash: string }[]>(
-      `(select seq, hash from audit_events where account_id = ? order by seq desc limit 1)
-       union all (select seq, hash from audit_anchors where account_id = ?)
-       order by seq desc limit 1`,
-      [entry.accountId, entry.accountId],
-      'all',
-      em.getTransactionContext(),
-    );
-    const event = em.create(AuditEvent, {
+    const event = em.create(AuditEvent, this.next(entry, await this.lockChain(em, entry.accountId)));
+    await em.flush();
+    return event;
+  }
+
+  /**
+   * Takes the account chain's lock for the rest of the transaction (one writer per chain at a time;
+   * other accounts are not held up) and returns its head, in one round trip.
+   */
+  async lockChain(em: EntityManager, accountId: string): Promise<ChainHead> {
+    assertInTransaction(em);
+    const [head] = await em
+      .getConnection()
+      .execute<ChainHead[]>('select seq, hash from latchkey_audit_chain_head(?)', [accountId], 'all', em.getTransactionContext());
+    return head ?? { seq: null, hash: null };
+  }
+
+  /** The event that follows `head` on its account's chain, hashed; written by `record` or by `insert`. */
+  next(entry: AuditEntry, head: ChainHead): AuditEvent {
+    const event: AuditEvent = {
       id: newId('evt'),
       accountId: entry.accountId,
-      seq: String(BigInt(last?.seq ?? 0) + 1n),
+      seq: String(BigInt(head.seq ?? 0) + 1n),
       occurredAt: new Date(),
       actorType: entry.actor.type,
       actorId: entry.actor.id,
@@ -61,12 +82,20 @@ export class AuditService {
       userAgent: entry.actor.userAgent,
       requestId: entry.actor.requestId,
       changes: entry.changes ?? null,
-      prevHash: last?.hash ?? null,
+      prevHash: head.hash,
       hash: '',
-    });
+    };
     event.hash = this.linkHash(event.prevHash, event);
-    await em.flush();
     return event;
+  }
+
+  /** The insert of an event from `next`, for a statement that writes it together with its change. */
+  insert(e: AuditEvent): AuditInsert {
+    return {
+      sql: INSERT_EVENT,
+      params: [e.id, e.accountId, e.seq, e.occurredAt, e.actorType, e.actorId, e.actorSessionId, e.action, e.targetType, e.targetId,
+        e.ip, e.userAgent, e.requestId, e.changes === null ? null : JSON.stringify(e.changes), e.prevHash, e.hash],
+    };
   }
 
   linkHash(prevHash: string | null, event: AuditEvent): string {
@@ -76,4 +105,8 @@ export class AuditService {
       .update(canonicalJson(chainedFields(event)))
       .digest('hex');
   }
+}
+
+function assertInTransaction(em: EntityManager): void {
+  if (!em.isInTransaction()) throw new Error('Audit events are written only inside the transaction of their change');
 }

@@ -1,6 +1,5 @@
 import { EntityManager, LockMode, type FilterQuery } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { Account } from '../accounts/account.entity';
 import { AuditAction } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { type Principal, type RequestActor, SYSTEM_ACTOR } from '../common/auth/principal';
@@ -68,33 +67,17 @@ export class KeysService {
       allowedIps: input.allowed_ips,
       allowedReferrers: input.allowed_referrers,
     });
-    return this.em.transactional(async (em) => {
-      // The account row lock serialises creates per account, so the limit holds under concurrency.
-      const account = await em.findOneOrFail(Account, { id: caller.accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['plan'] });
-      const max = account.plan.maxKeys;
-      // Each environment has the plan's max_keys of its own: test keys cannot use up the live ones.
-      if (max !== null && (await em.count(ApiKey, { account: account.id, environment, revokedAt: null })) >= max) {
-        throw new DomainException(
-          ErrorCode.KeyLimitReached,
-          `The ${account.plan.name} plan allows ${max} ${environment} API key${max === 1 ? '' : 's'}; revoke or delete one, or upgrade.`,
-        );
-      }
-      return this.issuer.issue(
-        em,
-        account,
-        {
-          name: input.name,
-          environment,
-          scopes,
-          active: input.active,
-          expiresAt: restrictions.expiresAt,
-          allowedIps: [...restrictions.allowedIps],
-          allowedReferrers: [...restrictions.allowedReferrers],
-          metadata: input.metadata,
-        },
-        actor,
-      );
-    });
+    const spec = {
+      name: input.name,
+      environment,
+      scopes,
+      active: input.active,
+      expiresAt: restrictions.expiresAt,
+      allowedIps: [...restrictions.allowedIps],
+      allowedReferrers: [...restrictions.allowedReferrers],
+      metadata: input.metadata,
+    };
+    return this.em.transactional((em) => this.issuer.issue(em, { id: caller.accountId }, spec, actor, { withinPlanLimit: true }));
   }
 
   async list(caller: Principal, query: ListApiKeysQueryDto): Promise<Paginated<ApiKeyDto>> {

@@ -21,10 +21,10 @@ export interface OutboundEvent {
   endpointId?: string;
 }
 
-// One statement: the event, its deliveries to every enabled endpoint that wants the type, and a
-// notification that PostgreSQL sends only if the transaction commits and only if a delivery was made.
-const fanOut = (where: string) => `
-with ev as (
+// The event, its deliveries to every enabled endpoint that wants the type, and a notification that
+// PostgreSQL sends only if the transaction commits and only if a delivery was made: parts of one
+// statement, which a change may begin with WITH entries of its own (see OutboxWrite).
+const fanOut = (where: string) => `ev as (
   insert into webhook_events (id, account_id, type, environment, body, created_at)
   values (?, ?, ?, ?, ?, ?) returning id, account_id, type, created_at
 ), d as (
@@ -32,10 +32,21 @@ with ev as (
   select 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, e.id, ev.account_id, ev.type, 'pending', 0, ev.created_at, ev.created_at, ev.created_at
   from ev join webhook_endpoints e on e.account_id = ev.account_id and e.status = 'enabled' and ${where}
   returning 1
-)
-select pg_notify('${WEBHOOK_CHANNEL}', '') from (select 1 from d limit 1) as any_delivery`;
+)`;
 const TO_SUBSCRIBERS = fanOut('ev.type = any(e.event_types)');
 const TO_ONE_ENDPOINT = fanOut('e.id = ?');
+const NOTIFY = `select pg_notify('${WEBHOOK_CHANNEL}', '') from (select 1 from d limit 1) as any_delivery`;
+
+/**
+ * The outbox write of one event as parts of a statement: `with <ctes> <select>`, with `params` in
+ * that order. A change may put WITH entries of its own (and their parameters) before `ctes`.
+ */
+export interface OutboxWrite {
+  id: string;
+  ctes: string;
+  select: string;
+  params: unknown[];
+}
 
 /**
  * The transactional outbox. `enqueue` runs inside the transaction of the change it reports, so the
@@ -45,7 +56,14 @@ const TO_ONE_ENDPOINT = fanOut('e.id = ?');
 export class WebhookEvents {
   /** Writes the event (one statement, one round trip) and returns its id (`msg_…`). */
   async enqueue(em: EntityManager, event: OutboundEvent): Promise<string> {
-    if (!em.isInTransaction()) throw new Error('Webhook events are written only inside the transaction of their change');
+    assertInTransaction(em);
+    const write = this.outboxWrite(event);
+    await em.getConnection().execute(`with ${write.ctes} ${write.select}`, write.params, 'all', em.getTransactionContext());
+    return write.id;
+  }
+
+  /** The event's write, for a statement that also makes the change it reports; run it inside that change's transaction. */
+  outboxWrite(event: OutboundEvent): OutboxWrite {
     const id = `msg_${randomBase62(22)}`;
     const now = new Date();
     const data: Record<string, unknown> = { object: event.object };
@@ -55,11 +73,12 @@ export class WebhookEvents {
     const body = JSON.stringify({ id, type: event.type, timestamp: now.toISOString(), data });
     const params: unknown[] = [id, event.accountId, event.type, event.environment, body, now];
     if (event.endpointId) params.push(event.endpointId);
-    await em
-      .getConnection()
-      .execute(event.endpointId ? TO_ONE_ENDPOINT : TO_SUBSCRIBERS, params, 'all', em.getTransactionContext());
-    return id;
+    return { id, ctes: event.endpointId ? TO_ONE_ENDPOINT : TO_SUBSCRIBERS, select: NOTIFY, params };
   }
+}
+
+function assertInTransaction(em: EntityManager): void {
+  if (!em.isInTransaction()) throw new Error('Webhook events are written only inside the transaction of their change');
 }
 
 /** `previous_attributes` from an audit diff (`{field: {before, after}}`): the changed fields' old values. */

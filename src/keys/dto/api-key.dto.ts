@@ -17,6 +17,13 @@ export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'expiresAt' | 'active'
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** What the key object is made of: a stored key, or one just written. */
+export type KeyFields = Pick<
+  ApiKey,
+  'id' | 'name' | 'prefix' | 'last4' | 'environment' | 'scopes' | 'allowedIps' | 'allowedReferrers' | 'metadata' | 'active'
+  | 'createdAt' | 'updatedAt' | 'expiresAt' | 'lastUsedAt' | 'lastUsedIp' | 'revokedAt'
+>;
+
 /** The key object of the contract: never the secret, never its hash. */
 export class ApiKeyDto {
   @ApiProperty({ example: 'key_4MvT0aHq2cN8yXbW1pLz9d' }) id!: string;
@@ -36,7 +43,7 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: String }) last_used_ip!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at!: string | null;
 
-  static from(key: ApiKey, now = new Date()): ApiKeyDto {
+  static from(key: KeyFields, now = new Date()): ApiKeyDto {
     return {
       id: key.id,
       name: key.name,
