@@ -11,8 +11,8 @@ import { IpAllowList, ReferrerAllowList } from './key-restrictions';
  */
 export interface AuthRecord {
   principal: Readonly<Principal>;
-  /** The same key presented with its old secret during a grace period: it may authenticate, not manage. */
-  gracePrincipal: Readonly<Principal>;
+  /** The same key presented with its old secret during a grace period: it may authenticate, not manage (null without one). */
+  gracePrincipal: Readonly<Principal> | null;
   active: boolean;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -65,12 +65,46 @@ const LOOKUP: Statement = {
 
 const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
+/**
+ * Cached records hold one copy of what many keys share (their account's and plan's names, scope
+ * lists, no restrictions), not one per key: a full cache is then about half the size, and the
+ * driver's copies die young. Bounded: past its size the table starts afresh.
+ */
+class Shared {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, readonly string[]>();
+
+  string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size >= 10_000) this.strings.clear();
+    this.strings.set(value, value);
+    return value;
+  }
+
+  list(values: string[]): readonly string[] {
+    const key = JSON.stringify(values);
+    const known = this.lists.get(key);
+    if (known) return known;
+    if (this.lists.size >= 1_000) this.lists.clear();
+    const list = Object.freeze(values.map((v) => this.string(v)));
+    this.lists.set(key, list);
+    return list;
+  }
+}
+
+const shared = new Shared();
+const NO_IPS = new IpAllowList([]);
+const NO_REFERRERS = new ReferrerAllowList([]);
+
 /** The records of those of `hashes` that belong to a key (as its current secret or its grace secret), by hash. */
 export async function loadAuthRecords(query: NativeQuery, hashes: string[]): Promise<Map<string, AuthRecord>> {
   const rows = await query<Row>(LOOKUP, [hashes]);
-  const wanted = new Set(hashes);
+  // The asked hash is the cache's key too: the record keeps that string rather than the driver's copy.
+  const wanted = new Map(hashes.map((h) => [h, h]));
   const found = new Map<string, AuthRecord>();
   for (const row of rows) {
+    row.secret_hash = wanted.get(row.secret_hash) ?? row.secret_hash;
     const record = toRecord(row);
     if (wanted.has(row.secret_hash)) found.set(row.secret_hash, record);
     // A current secret wins over another key's grace secret (random secrets never collide, but be definite).
@@ -80,37 +114,38 @@ export async function loadAuthRecords(query: NativeQuery, hashes: string[]): Pro
 }
 
 function toRecord(row: Row): AuthRecord {
+  const expiresAt = date(row.expires_at);
   // Frozen, because every request the cached record serves shares it: a mutation would leak across requests.
   const principal: Principal = {
     keyId: row.key_id,
     keyName: row.key_name,
-    environment: row.environment,
-    scopes: Object.freeze(row.scopes) as string[],
-    accountId: row.account_id,
-    accountName: row.account_name,
-    accountEmail: row.account_email,
+    environment: shared.string(row.environment) as KeyEnvironment,
+    scopes: shared.list(row.scopes) as string[],
+    accountId: shared.string(row.account_id),
+    accountName: shared.string(row.account_name),
+    accountEmail: shared.string(row.account_email),
     isOperatorAccount: row.is_operator,
     credential: 'key',
-    planSlug: row.plan_slug,
+    planSlug: shared.string(row.plan_slug),
     rateLimitPerMinute: row.rate_limit_per_minute,
     rateLimitPerHour: row.rate_limit_per_hour,
-    ips: new IpAllowList(row.allowed_ips),
-    referrers: new ReferrerAllowList(row.allowed_referrers),
-    allowedIps: Object.freeze(row.allowed_ips),
-    allowedReferrers: Object.freeze(row.allowed_referrers),
-    expiresAt: date(row.expires_at),
+    ips: row.allowed_ips.length ? new IpAllowList(row.allowed_ips) : NO_IPS,
+    referrers: row.allowed_referrers.length ? new ReferrerAllowList(row.allowed_referrers) : NO_REFERRERS,
+    allowedIps: shared.list(row.allowed_ips),
+    allowedReferrers: shared.list(row.allowed_referrers),
+    expiresAt,
   };
   return {
     principal: Object.freeze(principal),
-    gracePrincipal: Object.freeze({ ...principal, credential: 'grace_secret' }),
+    gracePrincipal: row.grace_secret_hash ? Object.freeze({ ...principal, credential: 'grace_secret' }) : null,
     active: row.active,
-    expiresAt: date(row.expires_at),
+    expiresAt,
     revokedAt: date(row.revoked_at),
     secretHash: row.secret_hash,
     graceSecretHash: row.grace_secret_hash,
     graceExpiresAt: date(row.grace_expires_at),
     accountSuspended: row.account_status === AccountStatus.Suspended,
-    planName: row.plan_name,
+    planName: shared.string(row.plan_name),
     apiAccess: row.api_access,
   };
 }

@@ -99,8 +99,8 @@ export class KeyAuthenticator {
     // tells the current secret from the one in its grace period; it guards nothing secret.
     const current = record.secretHash === hash;
     const inGrace = !current && record.graceSecretHash === hash && record.graceExpiresAt !== null && record.graceExpiresAt > now;
-    if (!current && !inGrace) return INVALID_KEY;
-    const principal = current ? record.principal : record.gracePrincipal;
+    const principal = current ? record.principal : inGrace ? record.gracePrincipal : null;
+    if (!principal) return INVALID_KEY;
     const who = { accountId: principal.accountId, keyId: principal.keyId, environment: principal.environment };
     if (record.revokedAt) return { ok: false, code: ErrorCode.ApiKeyRevoked, ...who };
     if (record.expiresAt && record.expiresAt <= now) return { ok: false, code: ErrorCode.ApiKeyExpired, ...who };
