@@ -15,9 +15,10 @@ import { refuseKeysInUrls } from './auth/key-in-url.filter';
 import { ErrorCode } from './common/errors/error-code';
 import { envelope } from './common/http/envelope';
 import { canonicalIp } from './common/http/ip-ranges';
-import { KEY_SHAPE, loggablePath } from './common/http/key-shape';
+import { KEY_SHAPE } from './common/http/key-shape';
 import { toErrorResponse } from './common/errors/error-response';
 import { buildOpenApiDocument } from './common/openapi/openapi-document';
+import { RequestLog } from './common/logging/request-log';
 import { MetricsService } from './common/metrics/metrics.service';
 import { RequestLimiter } from './common/rate-limit/request-limiter';
 import { runInRequestContext } from './database/request-context';
@@ -144,15 +145,10 @@ export function setupApp(app: NestFastifyApplication): NestFastifyApplication {
   // Every response is measured; one to a request a key authenticated is a use of that key (last used, usage).
   const events = app.get(EventEmitter2);
   const metrics = app.get(MetricsService);
-  const log = PinoLogger.root;
+  const requestLog = new RequestLog(PinoLogger.root);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
-    if (log.isLevelEnabled('info')) {
-      // The path only, and nothing key-shaped in it: a query string or fragment may carry what must not be logged.
-      const path = loggablePath(request.url);
-      const line = { requestId: request.id, method: request.method, path, ip: canonicalIp(request.ip), status: reply.statusCode, ms: reply.elapsedTime };
-      log[reply.statusCode >= 500 ? 'error' : 'info'](line, 'request completed');
-    }
+    requestLog.completed(request, reply);
     const key = request.user;
     // A console session is a person, not a key: it has no last use or usage.
     if (key && !key.session) events.emit(KeyUsedEvent.eventName, new KeyUsedEvent(key.keyId, key.accountId, canonicalIp(request.ip), Date.now(), reply.statusCode));

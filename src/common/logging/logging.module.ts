@@ -17,17 +17,25 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/** Lines are written once this many bytes wait (about 40 request lines)... */
+export const LOG_BATCH_BYTES = 8 * 1024;
+/** ...or this often, whichever comes first, so a quiet service's lines are not held back. */
+export const LOG_FLUSH_MS = 200;
+
 /**
- * Standard output, written asynchronously: a line is queued and the queue written in one go while
- * the previous write is in flight, so a busy service makes one write per batch of lines instead of a
- * blocking write per line. pino flushes it synchronously at exit (a crash included); a signal ends
- * the process without an exit event, so shutdown flushes it too. Where stdout has been replaced
- * (an embedding process capturing it), lines go to that replacement, as pino itself would do.
+ * Standard output, written asynchronously in batches: lines are queued and written in one
+ * asynchronous write once LOG_BATCH_BYTES wait or every LOG_FLUSH_MS (sonic-boom's minLength and
+ * periodicFlush). Each asynchronous write is a round trip through libuv's thread pool (a wake-up of
+ * a worker thread and one of the event loop), which cost more than the line itself when a busy
+ * service wrote every line or two on its own. pino flushes the queue synchronously at exit (a crash
+ * included); a signal ends the process without an exit event, so shutdown flushes it too. Where
+ * stdout has been replaced (an embedding process capturing it), lines go to that replacement, as
+ * pino itself would do.
  */
 let stdout: pino.DestinationStream | undefined;
 function destination(): pino.DestinationStream | undefined {
   if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return undefined;
-  return (stdout ??= pino.destination({ dest: 1, sync: false }));
+  return (stdout ??= pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }));
 }
 
 /** Writes what is still queued; called at shutdown, after the last request has been logged. */

@@ -56,9 +56,14 @@ export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModul
     return this.degradedSince === null && this.redis?.status === 'ready';
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    const redis = this.redis;
-    if (redis && redis.status === 'ready' && (this.degradedSince === null || Date.now() >= this.retryAt)) {
+  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    // Without Redis the in-process window answers directly: no async frame of its own around it.
+    if (!this.redis) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    return this.incrementShared(this.redis, key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  private async incrementShared(redis: WindowRedis, key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    if (redis.status === 'ready' && (this.degradedSince === null || Date.now() >= this.retryAt)) {
       try {
         const [hits, ttlMs] = await redis.fixedWindow(`${key}:${throttlerName}`, ttl);
         this.recover();
@@ -68,7 +73,7 @@ export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModul
       } catch (err) {
         this.degrade((err as Error).message);
       }
-    } else if (redis && redis.status !== 'ready') {
+    } else if (redis.status !== 'ready') {
       this.degrade(`connection ${redis.status}`);
     }
     return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
