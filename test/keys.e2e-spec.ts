@@ -71,6 +71,34 @@ describe('key lifecycle (e2e)', () => {
     expect(got.body.data.key).toBeUndefined();
   });
 
+  it('creates keys concurrently on one account, between other changes: each with one audit event and one outbox event, the chain unbroken', async () => {
+    const acct = await createAccount(t.http, t.operatorKey, { plan: 'enterprise', name: 'Concurrent' });
+    secrets.push(acct.key);
+    const renamed = (await as(acct.key).post('/v1/api-keys', { name: 'renamed often' }).expect(201)).body.data;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 2 ? as(acct.key).patch(`/v1/api-keys/${renamed.id}`, { name: `rename ${i}` }) : as(acct.key).post('/v1/api-keys', { name: `c${i}`, metadata: { i } }),
+      ),
+    );
+    const made = results.filter((r) => r.status === 201).map((r) => r.body.data);
+    expect(made).toHaveLength(20);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
+    secrets.push(...made.map((k) => k.key));
+    type Event = { target_id: string; changes: Record<string, unknown> };
+    const sql = async <T>(query: string): Promise<T[]> => t.orm.em.getConnection().execute(query, [acct.accountId]);
+    const events = await sql<Event>("select target_id, changes from audit_events where account_id = ? and action = 'api_key.created'");
+    expect(events.map((e: Event) => e.target_id).sort()).toEqual([acct.keyId, renamed.id, ...made.map((k) => k.id)].sort());
+    const outbox = (await sql<{ body: string }>("select body from webhook_events where account_id = ? and type = 'api_key.created'"))
+      .map((r: { body: string }) => JSON.parse(r.body).data.object as { id: string });
+    for (const { key: _secret, ...object } of made) {
+      expect(outbox.filter((o: { id: string }) => o.id === object.id)).toEqual([object]);
+      expect(events.find((e: Event) => e.target_id === object.id)?.changes.name).toEqual({ before: null, after: object.name });
+    }
+    const seqs = (await sql<{ seq: string }>('select seq from audit_events where account_id = ? order by seq')).map((r: { seq: string }) => Number(r.seq));
+    expect(seqs).toEqual(seqs.map((_: number, i: number) => i + 1));
+    expect((await as(acct.key).get('/v1/audit-events/verify?full=true').expect(200)).body.data).toMatchObject({ ok: true, checked: seqs.length });
+  });
+
   it('lists keys masked, newest first, with filters and cursor pages', async () => {
     const a = await create({ name: 'list-a' });
     const b = await create({ name: 'list-b', environment: 'test' });

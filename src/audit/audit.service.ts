@@ -24,14 +24,15 @@ export interface ChainHead {
   hash: string | null;
 }
 
-/** The columns of one event row, a statement of the caller's own can put it in its WITH list. */
+/** The insert of one event, for the WITH list of a statement that also makes the change it records. */
 export interface AuditInsert {
   sql: string;
   params: unknown[];
 }
 
 const INSERT_EVENT = `insert into audit_events (id, account_id, seq, occurred_at, actor_type, actor_id, actor_session_id, action,
-  target_type, target_id, ip, user_agent, request_id, changes, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`;
+  target_type, target_id, ip, user_agent, request_id, changes, prev_hash, hash)
+  select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ? from `;
 
 /** Fields covered by the chain hash: the event as the API shows it, less the links themselves. */
 export function chainedFields(e: AuditEvent) {
@@ -51,6 +52,15 @@ export class AuditService {
     const event = em.create(AuditEvent, this.next(entry, await this.lockChain(em, entry.accountId)));
     await em.flush();
     return event;
+  }
+
+  /**
+   * The chain's head as last committed, without the lock: only a guess, for a statement that takes
+   * the lock and writes only if the head is still this one.
+   */
+  async peekHead(em: EntityManager, accountId: string): Promise<ChainHead> {
+    const [head] = await em.getConnection().execute<ChainHead[]>('select seq, hash from latchkey_audit_chain_tip(?)', [accountId]);
+    return head ?? { seq: null, hash: null };
   }
 
   /**
@@ -89,10 +99,13 @@ export class AuditService {
     return event;
   }
 
-  /** The insert of an event from `next`, for a statement that writes it together with its change. */
-  insert(e: AuditEvent): AuditInsert {
+  /**
+   * The insert of an event from `next`, for a statement that writes it together with its change:
+   * one row for each row of `gate`, the name of an earlier entry of that statement's WITH list.
+   */
+  insert(e: AuditEvent, gate: string): AuditInsert {
     return {
-      sql: INSERT_EVENT,
+      sql: INSERT_EVENT + gate,
       params: [e.id, e.accountId, e.seq, e.occurredAt, e.actorType, e.actorId, e.actorSessionId, e.action, e.targetType, e.targetId,
         e.ip, e.userAgent, e.requestId, e.changes === null ? null : JSON.stringify(e.changes), e.prevHash, e.hash],
     };

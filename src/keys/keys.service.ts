@@ -77,7 +77,7 @@ export class KeysService {
       allowedReferrers: [...restrictions.allowedReferrers],
       metadata: input.metadata,
     };
-    return this.em.transactional((em) => this.issuer.issue(em, { id: caller.accountId }, spec, actor, { withinPlanLimit: true }));
+    return this.issuer.create(this.em, caller.accountId, spec, actor);
   }
 
   async list(caller: Principal, query: ListApiKeysQueryDto): Promise<Paginated<ApiKeyDto>> {

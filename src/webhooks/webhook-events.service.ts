@@ -24,17 +24,17 @@ export interface OutboundEvent {
 // The event, its deliveries to every enabled endpoint that wants the type, and a notification that
 // PostgreSQL sends only if the transaction commits and only if a delivery was made: parts of one
 // statement, which a change may begin with WITH entries of its own (see OutboxWrite).
-const fanOut = (where: string) => `ev as (
+const fanOut = (where: string, gate?: string) => `ev as (
   insert into webhook_events (id, account_id, type, environment, body, created_at)
-  values (?, ?, ?, ?, ?, ?) returning id, account_id, type, created_at
+  ${gate ? `select ?, ?, ?, ?, ?, ? from ${gate}` : 'values (?, ?, ?, ?, ?, ?)'} returning id, account_id, type, created_at
 ), d as (
   insert into webhook_deliveries (id, event_id, endpoint_id, account_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
   select 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, e.id, ev.account_id, ev.type, 'pending', 0, ev.created_at, ev.created_at, ev.created_at
   from ev join webhook_endpoints e on e.account_id = ev.account_id and e.status = 'enabled' and ${where}
   returning 1
 )`;
-const TO_SUBSCRIBERS = fanOut('ev.type = any(e.event_types)');
-const TO_ONE_ENDPOINT = fanOut('e.id = ?');
+const TO_SUBSCRIBERS = 'ev.type = any(e.event_types)';
+const TO_ONE_ENDPOINT = 'e.id = ?';
 const NOTIFY = `select pg_notify('${WEBHOOK_CHANNEL}', '') from (select 1 from d limit 1) as any_delivery`;
 
 /**
@@ -62,8 +62,12 @@ export class WebhookEvents {
     return write.id;
   }
 
-  /** The event's write, for a statement that also makes the change it reports; run it inside that change's transaction. */
-  outboxWrite(event: OutboundEvent): OutboxWrite {
+  /**
+   * The event's write, for a statement that also makes the change it reports (in that change's
+   * transaction). With `gate`, the name of an earlier entry of the statement's WITH list, the event
+   * is written only if that entry has a row.
+   */
+  outboxWrite(event: OutboundEvent, gate?: string): OutboxWrite {
     const id = `msg_${randomBase62(22)}`;
     const now = new Date();
     const data: Record<string, unknown> = { object: event.object };
@@ -73,7 +77,7 @@ export class WebhookEvents {
     const body = JSON.stringify({ id, type: event.type, timestamp: now.toISOString(), data });
     const params: unknown[] = [id, event.accountId, event.type, event.environment, body, now];
     if (event.endpointId) params.push(event.endpointId);
-    return { id, ctes: event.endpointId ? TO_ONE_ENDPOINT : TO_SUBSCRIBERS, select: NOTIFY, params };
+    return { id, ctes: fanOut(event.endpointId ? TO_ONE_ENDPOINT : TO_SUBSCRIBERS, gate), select: NOTIFY, params };
   }
 }
 
