@@ -23,12 +23,14 @@ export class Migration20261202090000_chain_head_functions extends Migration {
       select latchkey_audit_chain_lock(p_account_id);
       select t.seq, t.hash from latchkey_audit_chain_tip(p_account_id) t $$;`);
     // For a new key: the chain's head, the plan's key limit and the keys that count against it
-    // (not revoked, in that environment). Every key is created under this lock, so the count holds until commit.
+    // (not revoked, in that environment; not counted on a plan without a limit). Every key is
+    // created under this lock, so the count holds until commit.
     this.addSql(`create function "latchkey_key_create_head"(p_account_id text, p_environment key_environment)
       returns table ("seq" bigint, "hash" text, "max_keys" int, "plan_name" text, "live_keys" bigint) language sql volatile as $$
       select latchkey_audit_chain_lock(p_account_id);
       select t.seq, t.hash, p.max_keys, p.name,
-        (select count(*) from api_keys k where k.account_id = a.id and k.environment = p_environment and k.revoked_at is null)
+        case when p.max_keys is null then null
+          else (select count(*) from api_keys k where k.account_id = a.id and k.environment = p_environment and k.revoked_at is null) end
       from accounts a join plans p on p.slug = a.plan_slug left join latchkey_audit_chain_tip(a.id) t on true
       where a.id = p_account_id $$;`);
   }

@@ -42,7 +42,8 @@ interface Written {
   seq: string | null;
   max_keys: number | null;
   plan_name: string;
-  live_keys: string | number;
+  /** Null on a plan without a limit. */
+  live_keys: string | number | null;
   written: boolean;
 }
 
