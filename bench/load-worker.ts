@@ -1,6 +1,6 @@
-/** Runs one `measure` in a worker thread (see measureInWorker) and hands its figures back. */
+/** Runs the flood generator in a worker thread (see floodInWorker) and hands its figures back. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { measure } from './load';
+import { flood } from './flood';
 
-const { label, url, load } = workerData;
-void measure(label, url, load).then(({ rps, statusCodes }) => parentPort!.postMessage({ rps, statusCodes }));
+const { url, load } = workerData;
+void flood(url, load.keys, load.overallRate, load.seconds, load.connections, load.path).then((result) => parentPort!.postMessage(result));

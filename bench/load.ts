@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { FloodResult } from './flood';
 
 /** Every problem with VALID traffic (non-2xx, socket errors, timeouts): any of them fails the run. */
 export const failures: string[] = [];
@@ -58,14 +59,18 @@ export async function measure(label: string, url: string, load: Load, pid?: numb
 }
 
 /**
- * The same measurement from a worker thread of its own: a second load (the flood's made-up keys)
- * that must not take event-loop time from the first one's generator, as an attacker's traffic
- * comes from elsewhere. Only rps and status codes come back.
+ * The lean flood generator (bench/flood.ts) at `load.overallRate`, from a worker thread of its own: an
+ * attacker's traffic must not take event-loop time from the valid client's generator, as it comes
+ * from elsewhere.
  */
-export function measureInWorker(label: string, url: string, load: Load): Promise<Pick<Measured, 'rps' | 'statusCodes'>> {
-  const worker = new Worker(join(__dirname, 'load-worker.ts'), { workerData: { label, url, load } });
+export function floodInWorker(url: string, load: Load & { overallRate: number }): Promise<FloodResult> {
+  return inWorker({ url, load });
+}
+
+function inWorker<T>(workerData: { url: string; load: Load }): Promise<T> {
+  const worker = new Worker(join(__dirname, 'load-worker.ts'), { workerData });
   return new Promise((resolve, reject) => {
-    worker.once('message', (m: Pick<Measured, 'rps' | 'statusCodes'>) => {
+    worker.once('message', (m: T) => {
       resolve(m);
       void worker.terminate();
     });
