@@ -1,33 +1,19 @@
 import { EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import { DomainException } from '../common/errors/domain.exception';
 import { ErrorCode } from '../common/errors/error-code';
 import { Paginated } from '../common/http/envelope';
 import { AuditEvent } from './audit-event.entity';
+import { AuditExport } from './audit-export';
+import { type ExportFormat } from './audit-export-format';
 import { AuditVerifier } from './audit-verifier.service';
 import { AuditEventDto, type AuditFilterDto, type AuditListQueryDto, type AuditVerifyDto } from './dto/audit-event.dto';
-
-const BATCH = 1000;
-const CSV_COLUMNS = [
-  'id', 'seq', 'occurred_at', 'account_id', 'actor_type', 'actor_id', 'actor_session_id', 'action', 'target_type', 'target_id',
-  'ip', 'user_agent', 'request_id', 'changes', 'prev_hash', 'hash',
-];
 
 const invalidCursor = () =>
   new DomainException(ErrorCode.ValidationFailed, 'The request is not valid.', [
     { field: 'cursor', message: 'cursor is not a cursor this API returned' },
   ]);
-
-/** A spreadsheet must never read an audit field as a formula. */
-const defuse = (v: string | null) => (v && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
-
-const csvRow = (d: AuditEventDto) => [
-  // A user's id is the operator's text, so it is defused like the client's.
-  d.id, d.seq, d.occurred_at, d.account_id, d.actor.type, defuse(d.actor.id), d.actor.session_id ?? '', d.action, d.target.type, d.target.id,
-  defuse(d.ip), defuse(d.user_agent), defuse(d.request_id), d.changes ? JSON.stringify(d.changes) : '', d.prev_hash, d.hash,
-];
 
 /** Reading an account's audit log: pages, streamed exports, and the chain check. */
 @Injectable()
@@ -59,45 +45,16 @@ export class AuditQueryService {
   }
 
   /**
-   * The matching events, oldest first, fetched a batch at a time as the client reads (the stream
-   * waits for the socket), each batch written as one chunk: memory stays flat. A later batch that
-   * fails cuts the response off, so a partial file never looks complete.
+   * The matching events, oldest first, streamed a page at a time as the client reads (see
+   * AuditExport): memory stays flat. The first page is read before this resolves.
    */
-  async export(accountId: string, filter: AuditFilterDto, format: 'ndjson' | 'csv'): Promise<Readable> {
-    const pages = this.batches(accountId, filter);
-    // The first query runs before any header is sent, so its failure is an error response, not a cut 200.
-    const first = await pages.next();
-    return Readable.from(this.chunks(first.done ? null : first.value, pages, format));
+  export(accountId: string, filter: AuditFilterDto, format: ExportFormat): Promise<Readable> {
+    return new AuditExport(this.em.fork(), accountId, filter, format).stream();
   }
 
   /** From the last verified point, or from the chain's start with `full`; see AuditVerifier. */
   verify(accountId: string, full = false): Promise<AuditVerifyDto> {
     return this.verifier.verify(accountId, full);
-  }
-
-  private async *chunks(first: AuditEvent[] | null, rest: AsyncGenerator<AuditEvent[]>, format: 'ndjson' | 'csv'): AsyncGenerator<string> {
-    const render = (batch: AuditEvent[]) => {
-      const dtos = batch.map(AuditEventDto.from);
-      return format === 'ndjson' ? `${dtos.map((d) => JSON.stringify(d)).join('\n')}\n` : stringify(dtos.map(csvRow));
-    };
-    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
-    if (!first) return;
-    yield render(first);
-    for await (const batch of rest) yield render(batch);
-  }
-
-  private async *batches(accountId: string, filter: AuditFilterDto): AsyncGenerator<AuditEvent[]> {
-    const em = this.em.fork();
-    let after = '0';
-    for (;;) {
-      const where = this.where(accountId, filter);
-      where.seq = { $gt: after };
-      const rows = await em.find(AuditEvent, where, { orderBy: { seq: 'asc' }, limit: BATCH });
-      em.clear();
-      if (rows.length) yield rows;
-      if (rows.length < BATCH) return;
-      after = rows[rows.length - 1].seq;
-    }
   }
 
   private where(accountId: string, filter: AuditFilterDto): FilterQuery<AuditEvent> & Record<string, unknown> {
