@@ -1,4 +1,5 @@
 /** The timings of `bench/audit.ts`: sequential list requests, and streamed exports with RSS sampling. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resetPeakRss, rssMb } from './processes';
 
@@ -99,6 +100,8 @@ export interface ExportResult {
   bytes: number;
   /** Lines received (CSV: including the header). */
   lines: number;
+  /** SHA-256 of the body, to compare the bytes of two runs on the same data. */
+  sha256: string;
   seconds: number;
   rssStart: number;
   rssPeak: number;
@@ -126,12 +129,14 @@ export async function exportCase(url: string, key: string, format: 'ndjson' | 'c
   const started = performance.now();
   let bytes = 0;
   let lines = 0;
+  const hash = createHash('sha256');
   const path = `/v1/audit-events/export?format=${format}`;
   try {
     const res = await fetch(`${url}${path}`, { headers: { 'X-API-Key': key } });
     if (res.status !== 200 || !res.body) throw new Error(`answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       bytes += chunk.length;
+      hash.update(chunk);
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
     }
     if (lines !== expectedLines) throw new Error(`${lines} lines, expected ${expectedLines}`);
@@ -144,7 +149,7 @@ export async function exportCase(url: string, key: string, format: 'ndjson' | 'c
   const now = rssMb(pid);
   samples.push(now.now);
   const timeline = Array.from({ length: 11 }, (_v, i) => samples[Math.round((i / 10) * (samples.length - 1))]);
-  return { format, bytes, lines, seconds, rssStart, rssPeak: Math.max(...samples), hwm: now.peak, hwmReset, cpu: cpuSeconds(pid) - cpuStart, timeline };
+  return { format, bytes, lines, sha256: hash.digest('hex'), seconds, rssStart, rssPeak: Math.max(...samples), hwm: now.peak, hwmReset, cpu: cpuSeconds(pid) - cpuStart, timeline };
 }
 
 /** A Markdown table. */
