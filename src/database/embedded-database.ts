@@ -6,6 +6,21 @@ import lockfile from 'proper-lockfile';
 export class DataDirectoryLockedError extends Error {}
 
 /**
+ * PostgreSQL's memory inside PGlite's WebAssembly memory, which never shrinks and is resident in
+ * this process. PGlite's defaults are a server's (128 MB of shared buffers, 100 connections' worth
+ * of shared state); one process with a handful of tables needs far less, and the operating
+ * system's page cache still holds the data files. Given as start parameters (never written to the
+ * data folder's postgresql.conf).
+ */
+const SETTINGS = {
+  shared_buffers: '32MB',
+  max_connections: '10',
+  wal_buffers: '1MB',
+  temp_buffers: '2MB',
+};
+const START_PARAMS = [...PGlite.defaultStartParams, ...Object.entries(SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+
+/**
  * Opens the embedded PostgreSQL (PGlite) in `dataDir/pgdata`. PGlite takes no lock of its own,
  * so a second process on the same folder would corrupt it: we hold a lock for as long as it is open.
  */
@@ -23,7 +38,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<{ pglite: P
     }
     throw err;
   }
-  const pglite = await PGlite.create({ dataDir: pgdata });
+  const pglite = await PGlite.create({ dataDir: pgdata, startParams: START_PARAMS });
   return {
     pglite,
     close: async () => {
