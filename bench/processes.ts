@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/utils/service-process';
@@ -178,6 +178,11 @@ export function resetPeakRss(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A stopped embedded service may still hold its data folder's lock for a moment. */
+export async function waitForUnlock(dir: string): Promise<void> {
+  for (let i = 0; i < 150 && existsSync(join(dir, 'pgdata.lock')); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** One line about the machine, for the top of the report. */

@@ -30,7 +30,9 @@ export interface Summary {
   cold: number;
   coldRatio: number;
   floodDrop: number;
+  /** Peak RSS under load on PostgreSQL, and on the embedded database. */
   peakRssMb: number;
+  embeddedRssMb: number;
   createMs: number;
   startupS: number;
 }
@@ -43,6 +45,6 @@ export function summaryLine(s: Summary): string {
     `bench: hot ${fixed(s.hot)} req/s (${fixed(s.cpuRatio, 1)}x bare's CPU/request, ` +
     `${Number.isFinite(s.tutorialRatio) ? `${fixed(s.tutorialRatio, 1)}x tutorial` : 'tutorial skipped'}), ` +
     `p50 ${fixed(s.p50, 2)} ms p99 ${fixed(s.p99, 2)} ms @${s.rate} rps, cold ${fixed(s.cold)} req/s (${fixed(s.coldRatio, 1)}x tutorial), ` +
-    `flood drop ${fixed(s.floodDrop, 1)} %, peak RSS ${fixed(s.peakRssMb)} MB, create ${fixed(s.createMs, 2)} ms CPU, start ${fixed(s.startupS, 1)} s`
+    `flood drop ${fixed(s.floodDrop, 1)} %, peak RSS ${fixed(s.peakRssMb)} MB (PostgreSQL), ${fixed(s.embeddedRssMb)} MB (embedded), create ${fixed(s.createMs, 2)} ms CPU, start ${fixed(s.startupS, 1)} s`
   );
 }
