@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { KeyAuthenticator } from '../keys/key-authenticator.service';
-import { toErrorResponse } from '../common/errors/error-response';
-import { canonicalIp } from '../common/http/ip-ranges';
 import { bearerToken } from './strategies/api-key.strategies';
-import { type AuthRefusals, invalidKey } from './auth-refusals';
+import type { AuthRefusals } from './auth-refusals';
+import { refuseInvalidKey } from './key-in-url.filter';
 import { notePresentedKey } from './presented-key';
 
 /**
@@ -11,10 +10,6 @@ import { notePresentedKey } from './presented-key';
  * route Fastify resolved, so `/%68ealth/live` or an absolute-form target is the route it reaches.
  */
 const PUBLIC_ROUTES = /^\/(health|docs|openapi\.(json|yaml))(\/|$)/;
-const isPublicRoute = (request: FastifyRequest) => {
-  const route = request.routeOptions.url;
-  return route !== undefined && PUBLIC_ROUTES.test(route);
-};
 
 /** The one key a request presents, as the API-key guard's strategies would read it. */
 function presentedKey(request: FastifyRequest): string | null {
@@ -30,20 +25,19 @@ function presentedKey(request: FastifyRequest): string | null {
  * the request. A flood of made-up keys then costs two HMACs and a counter per request, not the guard
  * pipeline, so valid traffic keeps its capacity; a key the guard will judge keeps its keyed hash on
  * the request, so the guard does not hash it again. The answer is the guard's own (an `auth.failed`
- * event, the per-IP budget, 401 then 429); every other decision stays with the guard.
+ * event, the per-IP budget, 401 then 429); every other decision stays with the guard. `route` is the
+ * route Fastify resolved (undefined when none matched).
  */
-export function refuseForgedKeys(fastify: FastifyInstance, authenticator: KeyAuthenticator, refusals: AuthRefusals): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
+export function forgedKeyCheck(authenticator: KeyAuthenticator, refusals: AuthRefusals) {
+  return (request: FastifyRequest, reply: FastifyReply, route: string | undefined, done: HookHandlerDoneFunction): boolean => {
     const key = presentedKey(request);
-    if (key === null || isPublicRoute(request)) return done();
+    if (key === null || (route !== undefined && PUBLIC_ROUTES.test(route))) return false;
     const presented = authenticator.present(key);
     if (presented) {
       notePresentedKey(request, presented);
-      return done();
+      return false;
     }
-    void refusals.refuse(invalidKey(), canonicalIp(request.ip) ?? undefined).then((answer) => {
-      const { status, headers, body } = toErrorResponse(answer, String(request.id));
-      void reply.status(status).headers(headers).send(body);
-    }, done);
-  });
+    refuseInvalidKey(refusals, request, reply, done);
+    return true;
+  };
 }

@@ -26,15 +26,30 @@ export function windowState(name: string, limit: number, ttlMs: number, record: 
  * `RateLimit-Policy` / `RateLimit` pair for every window.
  */
 export function rateLimitHeaders(windows: WindowState[], nowMs = Date.now()): Record<string, string> {
-  const nearest = windows.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetIn > a.resetIn) ? b : a));
+  // One pass, no intermediate arrays or closures: this runs on every counted request.
+  let nearest = windows[0];
+  let policy = '';
+  let state = '';
+  let retryAfter = 0;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i];
+    if (i > 0) {
+      if (w.remaining < nearest.remaining || (w.remaining === nearest.remaining && w.resetIn > nearest.resetIn)) nearest = w;
+      policy += ', ';
+      state += ', ';
+    }
+    policy += `"${w.name}";q=${w.limit};w=${w.windowSeconds}`;
+    state += `"${w.name}";r=${w.remaining};t=${w.resetIn}`;
+    if (w.exceeded && w.resetIn > retryAfter) retryAfter = w.resetIn;
+  }
   const headers: Record<string, string> = {
     'X-RateLimit-Limit': String(nearest.limit),
     'X-RateLimit-Remaining': String(nearest.remaining),
     'X-RateLimit-Reset': String(Math.floor(nowMs / 1000) + nearest.resetIn),
-    'RateLimit-Policy': windows.map((w) => `"${w.name}";q=${w.limit};w=${w.windowSeconds}`).join(', '),
-    RateLimit: windows.map((w) => `"${w.name}";r=${w.remaining};t=${w.resetIn}`).join(', '),
+    'RateLimit-Policy': policy,
+    RateLimit: state,
   };
-  const exceeded = windows.filter((w) => w.exceeded);
-  if (exceeded.length) headers['Retry-After'] = String(Math.max(...exceeded.map((w) => w.resetIn)));
+  // resetIn is at least 1, so an exceeded window always sets it.
+  if (retryAfter > 0) headers['Retry-After'] = String(retryAfter);
   return headers;
 }
