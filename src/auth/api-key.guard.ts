@@ -1,7 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import passport from 'passport';
 import { CachedReflector } from '../common/http/cached-reflector';
 import { canonicalIp } from '../common/http/ip-ranges';
 import { type AuthFailure, type AuthOutcome, type ClientContext, KeyAuthenticator } from '../keys/key-authenticator.service';
@@ -17,6 +18,9 @@ import type { AppConfig } from '../config/configuration';
 import { fromOwnOrigin, SAFE_METHODS } from '../portal/csrf';
 
 const REFUSED = Symbol('refused key');
+const STRATEGIES = [X_API_KEY_STRATEGY, BEARER_STRATEGY, SESSION_STRATEGY];
+/** Passport's options for this guard (PassportModule's too): no login session, no per-request options. */
+export const AUTHENTICATE_OPTIONS = Object.freeze({ session: false });
 type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
 
 
@@ -28,7 +32,7 @@ type Refused = FastifyRequest & { [REFUSED]?: AuthFailure };
  * the first credential present decides, so a request with a key header is judged by the key alone.
  */
 @Injectable()
-export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRATEGY, SESSION_STRATEGY]) {
+export class CredentialGuard extends AuthGuard(STRATEGIES) {
   private readonly consoleOrigin: string;
 
   constructor(
@@ -46,8 +50,8 @@ export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRAT
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     try {
       refuseAmbiguousCredentials(request);
-      await super.canActivate(context);
-      const principal = request.user!;
+      const principal = await this.authenticate(request, context);
+      request.user = principal;
       const accepted = this.reflector.getAllAndOverride<AcceptedCredential | undefined>(ACCEPTED_CREDENTIAL, [context.getHandler(), context.getClass()]);
       if (principal.session) this.checkSession(request, accepted);
       else if (accepted === 'session') throw consoleSessionRequired();
@@ -60,6 +64,26 @@ export class CredentialGuard extends AuthGuard([X_API_KEY_STRATEGY, BEARER_STRAT
       throw err;
     }
     return true;
+  }
+
+  /**
+   * passport.authenticate over the strategies, as AuthGuard.canActivate calls it, without what
+   * AuthGuard adds per request and this guard never uses (merging option objects, awaiting
+   * getAuthenticateOptions): the strategies, passport's fall-through and handleRequest are the same.
+   */
+  private authenticate(request: FastifyRequest, context: ExecutionContext): Promise<Principal> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return new Promise<Principal>((resolve, reject) => {
+      const middleware = passport.authenticate(STRATEGIES, AUTHENTICATE_OPTIONS, (err: unknown, outcome: AuthOutcome | false, info: unknown) => {
+        try {
+          (request as FastifyRequest & { authInfo?: unknown }).authInfo = info;
+          resolve(this.handleRequest<Principal>(err, outcome, info, context));
+        } catch (error) {
+          reject(error);
+        }
+      });
+      middleware(request, reply, (err?: unknown) => (err ? reject(err) : reject(missingKey())));
+    });
   }
 
   /** A session acts only where sessions may, and changes things only from the console's own origin (CSRF). */

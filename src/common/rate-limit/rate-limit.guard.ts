@@ -29,8 +29,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    return super.canActivate(context).then(() => this.answer(context));
+  }
+
+  /** After the throttler has counted the request in every window: its headers, and a 429 past a limit. */
+  private answer(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Counted>();
     const windows = request[WINDOWS];
     if (!windows?.length) return true;
