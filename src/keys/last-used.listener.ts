@@ -2,10 +2,19 @@ import { MikroORM } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { PeriodicFlusher } from '../common/events/periodic-flusher';
+import { nativeQuery, type NativeQuery, type Statement } from '../database/native-query';
 import { KeyUsedEvent } from './events/key-used.event';
 
 export const LAST_USED_FLUSH_MS = 2_000;
 type Uses = Map<string, { at: number; ip: string | null }>;
+
+// One statement for any batch, its rows as arrays: no SQL text (and plan) of the batch's size.
+const WRITE: Statement = {
+  name: 'latchkey_last_used',
+  text: `update api_keys as k set last_used_at = v.at, last_used_ip = v.ip
+           from unnest($1::text[], $2::timestamptz[], $3::text[]) as v(id, at, ip)
+          where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)`,
+};
 
 /**
  * Keeps the newest use of each key in memory and writes them all in one UPDATE every couple of
@@ -14,9 +23,11 @@ type Uses = Map<string, { at: number; ip: string | null }>;
 @Injectable()
 export class LastUsedListener extends PeriodicFlusher<Uses> {
   private pending: Uses = new Map();
+  private readonly query: NativeQuery;
 
-  constructor(private readonly orm: MikroORM) {
+  constructor(orm: MikroORM) {
     super(LAST_USED_FLUSH_MS);
+    this.query = nativeQuery(orm.em);
   }
 
   @OnEvent(KeyUsedEvent.eventName)
@@ -43,12 +54,7 @@ export class LastUsedListener extends PeriodicFlusher<Uses> {
   }
 
   protected async write(batch: Uses): Promise<void> {
-    const rows = [...batch];
-    await this.orm.em.fork().getConnection().execute(
-      `update api_keys as k set last_used_at = v.at, last_used_ip = v.ip
-         from (values ${rows.map(() => '(?, ?::timestamptz, ?)').join(', ')}) as v(id, at, ip)
-        where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)`,
-      rows.flatMap(([id, use]) => [id, new Date(use.at).toISOString(), use.ip]),
-    );
+    const uses = [...batch.values()];
+    await this.query(WRITE, [[...batch.keys()], uses.map((u) => new Date(u.at).toISOString()), uses.map((u) => u.ip)]);
   }
 }

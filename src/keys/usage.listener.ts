@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { PeriodicFlusher } from '../common/events/periodic-flusher';
+import { nativeQuery, type NativeQuery, type Statement } from '../database/native-query';
 import { KeyUsedEvent } from './events/key-used.event';
 
 export const USAGE_FLUSH_MS = 2_000;
@@ -15,13 +16,29 @@ interface Counts {
 }
 type Tally = Map<string, Counts>;
 
+// One statement for any batch, its rows as arrays; keys deleted since their use are skipped (the join), not an error.
+const WRITE: Statement = {
+  name: 'latchkey_key_usage',
+  text: `insert into key_usage (key_id, hour, account_id, count_2xx, count_4xx, count_5xx)
+         select v.key_id, v.hour, v.account_id, v.c2, v.c4, v.c5
+           from unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+                as v(key_id, hour, account_id, c2, c4, c5)
+           join api_keys k on k.id = v.key_id
+         on conflict (key_id, hour) do update set
+           count_2xx = key_usage.count_2xx + excluded.count_2xx,
+           count_4xx = key_usage.count_4xx + excluded.count_4xx,
+           count_5xx = key_usage.count_5xx + excluded.count_5xx`,
+};
+
 /** Counts requests per key, hour and status class in memory; adds them to `key_usage` in one upsert per flush. */
 @Injectable()
 export class UsageListener extends PeriodicFlusher<Tally> {
   private pending: Tally = new Map();
+  private readonly query: NativeQuery;
 
-  constructor(private readonly orm: MikroORM) {
+  constructor(orm: MikroORM) {
     super(USAGE_FLUSH_MS);
+    this.query = nativeQuery(orm.em);
   }
 
   @OnEvent(KeyUsedEvent.eventName)
@@ -56,18 +73,13 @@ export class UsageListener extends PeriodicFlusher<Tally> {
 
   protected async write(batch: Tally): Promise<void> {
     const rows = [...batch.values()];
-    // Keys deleted since their use are skipped (the join), not an error.
-    await this.orm.em.fork().getConnection().execute(
-      `insert into key_usage (key_id, hour, account_id, count_2xx, count_4xx, count_5xx)
-       select v.key_id, v.hour, v.account_id, v.c2, v.c4, v.c5
-         from (values ${rows.map(() => '(?, ?::timestamptz, ?, ?::bigint, ?::bigint, ?::bigint)').join(', ')})
-              as v(key_id, hour, account_id, c2, c4, c5)
-         join api_keys k on k.id = v.key_id
-       on conflict (key_id, hour) do update set
-         count_2xx = key_usage.count_2xx + excluded.count_2xx,
-         count_4xx = key_usage.count_4xx + excluded.count_4xx,
-         count_5xx = key_usage.count_5xx + excluded.count_5xx`,
-      rows.flatMap((r) => [r.keyId, r.hour.toISOString(), r.accountId, r.c2, r.c4, r.c5]),
-    );
+    await this.query(WRITE, [
+      rows.map((r) => r.keyId),
+      rows.map((r) => r.hour.toISOString()),
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.c2),
+      rows.map((r) => r.c4),
+      rows.map((r) => r.c5),
+    ]);
   }
 }
