@@ -47,6 +47,11 @@ export class FixedWindowStorage implements ThrottlerStorage {
   }
 
   async increment(key: string, ttl: number, limit: number, _blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    return this.count(key, ttl, limit, throttlerName);
+  }
+
+  /** `increment`, answered at once: the window is in this process. */
+  count(key: string, ttl: number, limit: number, throttlerName: string): ThrottlerStorageRecord {
     const id = `${key}:${throttlerName}`;
     const now = Date.now();
     let window = this.windows.get(id);

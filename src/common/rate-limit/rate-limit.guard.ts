@@ -9,6 +9,9 @@ import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
 import { rateLimitHeaders, windowState, type WindowState } from './rate-limit-headers';
 import { trackerFor } from './rate-limits';
+import { ResilientStorage } from './resilient.storage';
+
+const COUNTED = Promise.resolve(true);
 
 const WINDOWS = Symbol('rate-limit windows');
 type Counted = FastifyRequest & { [WINDOWS]?: WindowState[] };
@@ -48,17 +51,37 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, any>): Promise<string> {
-    const req = request as FastifyRequest;
-    return trackerFor(req.user, req.ip);
+    return this.trackerOf(request as FastifyRequest);
   }
 
-  protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
+  /**
+   * Counts the request in one window. With this guard's own tracker and counters kept in process it
+   * is counted at once, without waiting on a promise; a tracker a route names, or Redis, is awaited.
+   */
+  protected override handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, getTracker, generateKey } = props;
     const request = context.switchToHttp().getRequest<Counted>();
+    const name = throttler.name ?? 'default';
+    if (getTracker === this.commonOptions.getTracker && this.storageService instanceof ResilientStorage) {
+      const record = this.storageService.countInProcess(generateKey(context, this.trackerOf(request), name), ttl, limit, name);
+      if (record) {
+        (request[WINDOWS] ??= []).push(windowState(name, limit, ttl, record));
+        return COUNTED;
+      }
+    }
+    return this.countAwaited(request, props);
+  }
+
+  private async countAwaited(request: Counted, { context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
     const tracker = await getTracker(request, context);
     const name = throttler.name ?? 'default';
     const record = await this.storageService.increment(generateKey(context, tracker, name), ttl, limit, 1, name);
     (request[WINDOWS] ??= []).push(windowState(name, limit, ttl, record));
     return true;
+  }
+
+  private trackerOf(request: FastifyRequest): string {
+    return trackerFor(request.user, request.ip);
   }
 
   /** One key per tracker and window, shared by every route: the budget is per account, not per route. */

@@ -62,6 +62,11 @@ export class ResilientStorage implements ThrottlerStorage, OnModuleInit, OnModul
     return this.incrementShared(this.redis, key, ttl, limit, blockDuration, throttlerName);
   }
 
+  /** The count at once when counters are kept in this process (no REDIS_URL); undefined when Redis must be asked. */
+  countInProcess(key: string, ttl: number, limit: number, throttlerName: string): ThrottlerStorageRecord | undefined {
+    return this.redis ? undefined : this.local.count(key, ttl, limit, throttlerName);
+  }
+
   private async incrementShared(redis: WindowRedis, key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     if (redis.status === 'ready' && (this.degradedSince === null || Date.now() >= this.retryAt)) {
       try {
