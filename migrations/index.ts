@@ -8,6 +8,7 @@ import { Migration20261201194426_portal_sessions } from './Migration202612011944
 import { Migration20261201201402_webhooks } from './Migration20261201201402_webhooks';
 import { Migration20261201210000_expiry_notices } from './Migration20261201210000_expiry_notices';
 import { Migration20261202090000_chain_head_functions } from './Migration20261202090000_chain_head_functions';
+import { Migration20261202100000_portal_session_cleanup_idx } from './Migration20261202100000_portal_session_cleanup_idx';
 
 /** Every migration, oldest first. `npm run migration:create` writes a new file here; add it to this list. */
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
@@ -19,4 +20,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261201201402_webhooks', class: Migration20261201201402_webhooks },
   { name: 'Migration20261201210000_expiry_notices', class: Migration20261201210000_expiry_notices },
   { name: 'Migration20261202090000_chain_head_functions', class: Migration20261202090000_chain_head_functions },
+  { name: 'Migration20261202100000_portal_session_cleanup_idx', class: Migration20261202100000_portal_session_cleanup_idx },
 ];

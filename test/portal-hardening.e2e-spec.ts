@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { PortalSessionCleanupJob } from '../src/portal/portal-session-cleanup.job';
+import { FINISHED_SESSIONS, PortalSessionCleanupJob } from '../src/portal/portal-session-cleanup.job';
 import { createAccount } from './utils/api';
 import { createTestApp, type TestApp } from './utils/test-app';
 
@@ -170,6 +170,17 @@ describe('portal sessions: audit IPs, user text, lifetimes, cleanup, CSV, Free p
       const [{ count }] = await sql<{ count: string }>('select count(*) from portal_sessions');
       expect(await job.run(new Date(now + 9 * DAY))).toBe(Number(count));
       expect(await sql('select 1 from portal_sessions')).toHaveLength(0);
+    });
+
+    it('finds them by index, without reading every session', async () => {
+      const plan = await t.orm.em.fork().transactional(async (em) => {
+        await em.getConnection().execute('set local enable_seqscan = off', [], 'run', em.getTransactionContext());
+        return em.getConnection().execute<{ 'QUERY PLAN': string }[]>(`explain ${FINISHED_SESSIONS}`, [new Date(), new Date()], 'all', em.getTransactionContext());
+      });
+      const text = plan.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain('portal_sessions_expires_idx');
+      expect(text).toContain('portal_sessions_ended_idx');
+      expect(text).not.toContain('Seq Scan');
     });
   });
 

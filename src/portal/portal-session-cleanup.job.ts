@@ -7,10 +7,10 @@ const EVERY_HOUR = 3600 * 1000;
 export const SESSION_KEPT_MS = 7 * 86_400_000;
 const BATCH = 1000;
 
+/** Sessions that ended or expired before a cutoff (given twice); found by the expiry and end indexes. */
+export const FINISHED_SESSIONS = 'select id from portal_sessions where expires_at < ? or ended_at < ?';
 // Batches keep each statement short; `skip locked` leaves a row another instance is deleting to it.
-const DELETE = `
-  delete from portal_sessions where id in (
-    select id from portal_sessions where expires_at < ? or ended_at < ? limit ${BATCH} for update skip locked)`;
+const DELETE = `delete from portal_sessions where id in (${FINISHED_SESSIONS} limit ${BATCH} for update skip locked)`;
 
 /** Deletes portal session rows a week after they ended or expired: they can never be used again. */
 @Injectable()

@@ -11,6 +11,8 @@ export type PortalSessionEndReason = 'logout' | 'ended_by_operator' | 'account_s
  */
 @Entity({ tableName: 'portal_sessions' })
 @Index({ name: 'portal_sessions_account_idx', properties: ['account', 'createdAt', 'id'] })
+@Index({ name: 'portal_sessions_expires_idx', properties: ['expiresAt'] })
+@Index({ name: 'portal_sessions_ended_idx', expression: `create index "portal_sessions_ended_idx" on "portal_sessions" ("ended_at") where "ended_at" is not null` })
 export class PortalSession {
   @PrimaryKey({ type: 'text' })
   id!: string;
