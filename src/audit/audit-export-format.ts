@@ -1,6 +1,17 @@
+import { type Platform } from '@mikro-orm/core';
 import { type AuditEventDto } from './dto/audit-event.dto';
 
 export type ExportFormat = 'ndjson' | 'csv';
+
+/**
+ * One event as the export reads it: id, seq, occurred_at, actor_type, actor_id, actor_session_id,
+ * action, target_type, target_id, ip, user_agent, request_id, changes, prev_hash, hash (the account
+ * is the one asked about). Text as PostgreSQL sends it; changes parsed from JSON.
+ */
+export type ExportRow = [
+  string, string, unknown, string, string, string | null, string, string, string,
+  string | null, string | null, string | null, Record<string, unknown> | null, string | null, string,
+];
 
 export const CSV_COLUMNS = [
   'id', 'seq', 'occurred_at', 'account_id', 'actor_type', 'actor_id', 'actor_session_id', 'action', 'target_type', 'target_id',
@@ -34,10 +45,38 @@ export const csvLine = (cells: (string | number | null)[]) => `${cells.map(csvCe
 
 export const CSV_HEADER = csvLine(CSV_COLUMNS);
 
+/** occurred_at as the ORM hydrates a timestamptz (a driver's Date as it is, PostgreSQL's text through the platform), in ISO 8601. */
+function iso(value: unknown, platform: Platform): string {
+  const at = value instanceof Date ? value : platform.parseDate(value as string);
+  return (at instanceof Date ? at : new Date(at as number)).toISOString();
+}
+
+const json = JSON.stringify;
+
+/**
+ * One event as JSON.stringify(AuditEventDto.from(event)) writes it, in one template instead of an
+ * object per event: the same keys in the same order, each value through JSON.stringify (null as
+ * null), session_id only when there is one. The export's spec checks the bytes against the DTO's.
+ */
+function ndjsonLine(r: ExportRow, account: string, platform: Platform): string {
+  const session = r[5] ? `,"session_id":${json(r[5])}` : '';
+  return `{"id":${json(r[0])},"seq":${json(Number(r[1]))},"occurred_at":"${iso(r[2], platform)}","account_id":${account},` +
+    `"actor":{"type":${json(r[3])},"id":${json(r[4])}${session}},"action":${json(r[6])},"target":{"type":${json(r[7])},"id":${json(r[8])}},` +
+    `"ip":${json(r[9])},"user_agent":${json(r[10])},"request_id":${json(r[11])},"changes":${json(r[12])},"prev_hash":${json(r[13])},"hash":${json(r[14])}}\n`;
+}
+
+/** The cells of csvRow, from a row instead of a DTO. */
+const csvRowOf = (r: ExportRow, accountId: string, platform: Platform): (string | number | null)[] => [
+  r[0], Number(r[1]), iso(r[2], platform), accountId, r[3], defuse(r[4]), r[5] || '', r[6], r[7], r[8],
+  defuse(r[9]), defuse(r[10]), defuse(r[11]), r[12] ? json(r[12]) : '', r[13], r[14],
+];
+
 /** A page of events as one chunk: a JSON object a line, or a CSV row a line. */
-export function renderPage(events: AuditEventDto[], format: ExportFormat): string {
+export function renderPage(rows: ExportRow[], accountId: string, format: ExportFormat, platform: Platform): string {
   let out = '';
-  if (format === 'ndjson') for (const e of events) out += `${JSON.stringify(e)}\n`;
-  else for (const e of events) out += csvLine(csvRow(e));
+  if (format === 'ndjson') {
+    const account = json(accountId);
+    for (const r of rows) out += ndjsonLine(r, account, platform);
+  } else for (const r of rows) out += csvLine(csvRowOf(r, accountId, platform));
   return out;
 }

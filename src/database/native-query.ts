@@ -8,7 +8,10 @@ export interface Statement {
   text: string;
 }
 
-export type NativeQuery = <T>(statement: Statement, values: unknown[]) => Promise<T[]>;
+/** `array`: each row as an array of its columns in the statement's order, without an object per row. */
+export type RowMode = 'object' | 'array';
+
+export type NativeQuery = <T>(statement: Statement, values: unknown[], rowMode?: RowMode) => Promise<T[]>;
 
 /**
  * Runs one parameterised statement on the ORM's own connection pool, or on the embedded database,
@@ -20,16 +23,18 @@ export type NativeQuery = <T>(statement: Statement, values: unknown[]) => Promis
  */
 export function nativeQuery(em: EntityManager): NativeQuery {
   const logger = em.config.getLogger();
-  const run = async <T>(statement: Statement, values: unknown[]): Promise<T[]> => {
+  const run = async <T>(statement: Statement, values: unknown[], rowMode: RowMode): Promise<T[]> => {
     const client = (await em.getConnection().getNativeClient()) as Pool | PGlite;
     // PGlite waits for any open transaction of the ORM's (its own exclusive mode) before it runs this.
-    if (client instanceof PGlite) return (await client.query<T>(statement.text, values)).rows;
-    return (await client.query<T & object>({ name: statement.name, text: statement.text, values })).rows as T[];
+    if (client instanceof PGlite) return (await client.query<T>(statement.text, values, { rowMode })).rows;
+    const config = { name: statement.name, text: statement.text, values };
+    if (rowMode === 'array') return (await client.query({ ...config, rowMode })).rows as T[];
+    return (await client.query<T & object>(config)).rows as T[];
   };
-  return async <T>(statement: Statement, values: unknown[]) => {
+  return async <T>(statement: Statement, values: unknown[], rowMode: RowMode = 'object') => {
     const started = Date.now();
     try {
-      const rows = await run<T>(statement, values);
+      const rows = await run<T>(statement, values, rowMode);
       logger.logQuery({ query: statement.text, params: values, took: Date.now() - started, results: rows.length, level: 'info' });
       return rows;
     } catch (err) {
