@@ -18,7 +18,11 @@ export class KeyCache {
     ttl: 5 * 60_000,
     dispose: (record, hash) => this.forgetHash(record.principal.keyId, hash),
   });
-  private readonly hashesByKey = new Map<string, Set<string>>();
+  /**
+   * The cached hashes of each key, for `apply`: a key almost always has one (a plain string, a few
+   * bytes), two only while an old secret is still honoured (a grace period), then a Set.
+   */
+  private readonly hashesByKey = new Map<string, string | Set<string>>();
   private generation = 0;
   private trusted = true;
   hits = 0;
@@ -45,16 +49,21 @@ export class KeyCache {
   set(hash: string, record: AuthRecord, generation: number): void {
     if (!this.trusted || generation !== this.generation) return;
     this.entries.set(hash, record);
-    let hashes = this.hashesByKey.get(record.principal.keyId);
-    if (!hashes) this.hashesByKey.set(record.principal.keyId, (hashes = new Set()));
-    hashes.add(hash);
+    const keyId = record.principal.keyId;
+    const held = this.hashesByKey.get(keyId);
+    if (held === undefined) this.hashesByKey.set(keyId, hash);
+    else if (typeof held !== 'string') held.add(hash);
+    else if (held !== hash) this.hashesByKey.set(keyId, new Set([held, hash]));
   }
 
   apply(change: Invalidation): void {
     this.generation++;
     if ('key' in change) {
-      for (const hash of this.hashesByKey.get(change.key) ?? []) this.entries.delete(hash);
+      const held = this.hashesByKey.get(change.key);
+      // Forgotten first, so the deletes' dispose finds nothing left to update.
       this.hashesByKey.delete(change.key);
+      if (typeof held === 'string') this.entries.delete(held);
+      else for (const hash of held ?? []) this.entries.delete(hash);
     } else {
       this.clear();
     }
@@ -80,10 +89,16 @@ export class KeyCache {
     this.hashesByKey.clear();
   }
 
+  /** An entry left the cache (evicted, expired, replaced or deleted): its key no longer holds that hash. */
   private forgetHash(keyId: string, hash: string): void {
-    const hashes = this.hashesByKey.get(keyId);
-    if (!hashes) return;
-    hashes.delete(hash);
-    if (!hashes.size) this.hashesByKey.delete(keyId);
+    const held = this.hashesByKey.get(keyId);
+    if (held === undefined) return;
+    if (typeof held === 'string') {
+      if (held === hash) this.hashesByKey.delete(keyId);
+      return;
+    }
+    held.delete(hash);
+    if (held.size === 1) this.hashesByKey.set(keyId, held.values().next().value!);
+    else if (!held.size) this.hashesByKey.delete(keyId);
   }
 }
