@@ -71,12 +71,42 @@ const csvRowOf = (r: ExportRow, accountId: string, platform: Platform): (string 
   defuse(r[9]), defuse(r[10]), defuse(r[11]), r[12] ? json(r[12]) : '', r[13], r[14],
 ];
 
-/** A page of events as one chunk: a JSON object a line, or a CSV row a line. */
-export function renderPage(rows: ExportRow[], accountId: string, format: ExportFormat, platform: Platform): string {
-  let out = '';
+/** Bytes of a chunk: below V8's large-object size once encoded, and several lines a write. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Lines written straight into Buffers as UTF-8, a chunk at a time: no page-long string is built,
+ * flattened and encoded again (each would be a large object for the garbage collector).
+ */
+class Chunks {
+  readonly done: Buffer[] = [];
+  private buf: Buffer | undefined;
+  private used = 0;
+
+  add(line: string): void {
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    if (!this.buf || this.used + line.length * 3 > CHUNK) {
+      this.flush();
+      if (line.length * 3 > CHUNK) return void this.done.push(Buffer.from(line));
+      this.buf = Buffer.allocUnsafe(CHUNK);
+    }
+    this.used += this.buf.write(line, this.used);
+  }
+
+  flush(): Buffer[] {
+    if (this.buf && this.used) this.done.push(this.buf.subarray(0, this.used));
+    this.buf = undefined;
+    this.used = 0;
+    return this.done;
+  }
+}
+
+/** A page of events as UTF-8 chunks: a JSON object a line, or a CSV row a line. */
+export function renderPage(rows: ExportRow[], accountId: string, format: ExportFormat, platform: Platform): Buffer[] {
+  const out = new Chunks();
   if (format === 'ndjson') {
     const account = json(accountId);
-    for (const r of rows) out += ndjsonLine(r, account, platform);
-  } else for (const r of rows) out += csvLine(csvRowOf(r, accountId, platform));
-  return out;
+    for (const r of rows) out.add(ndjsonLine(r, account, platform));
+  } else for (const r of rows) out.add(csvLine(csvRowOf(r, accountId, platform)));
+  return out.flush();
 }

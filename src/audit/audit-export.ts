@@ -67,7 +67,7 @@ export class AuditExport {
    * the socket work at the same time. A page that fails ends the stream with an error, which cuts
    * the response off: a partial file never looks complete.
    */
-  private async *chunks(first: ExportRow[]): AsyncGenerator<string> {
+  private async *chunks(first: ExportRow[]): AsyncGenerator<string | Buffer> {
     let page = first;
     if (this.format === 'csv') yield CSV_HEADER;
     const platform = this.em.getPlatform();
@@ -75,7 +75,7 @@ export class AuditExport {
       const next = page.length === PAGE ? this.page(page[page.length - 1][1]) : undefined;
       // Awaited below; until then a failure must not count as unhandled (the client may have gone).
       next?.catch(() => undefined);
-      yield renderPage(page, this.accountId, this.format, platform);
+      yield* renderPage(page, this.accountId, this.format, platform);
       if (!next) return;
       page = await next;
     }
