@@ -2,6 +2,7 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
+import type SonicBoom from 'sonic-boom';
 import type { AppConfig } from '../../config/configuration';
 
 /** Anything that could carry a key or a secret is removed before a line is written. */
@@ -32,15 +33,30 @@ export const LOG_FLUSH_MS = 200;
  * stdout has been replaced (an embedding process capturing it), lines go to that replacement, as
  * pino itself would do.
  */
-let stdout: pino.DestinationStream | undefined;
+type Stdout = pino.DestinationStream & { flushSync(): void; flush(cb?: (err?: Error) => void): void };
+let stdout: Stdout | undefined;
 function destination(): pino.DestinationStream | undefined {
   if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return undefined;
-  return (stdout ??= pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }));
+  return (stdout ??= bufferedLines(pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS, contentMode: 'buffer' })));
+}
+
+/**
+ * pino writes each line as a string. sonic-boom queues strings by appending them to one string and
+ * measures that string's byte length again on every write (reading the whole pending batch, up to
+ * LOG_BATCH_BYTES, per line); it queues buffers in a list with their lengths kept. Each line is
+ * therefore handed over as the buffer of its UTF-8 bytes: the same bytes are written.
+ */
+function bufferedLines(boom: SonicBoom): Stdout {
+  return {
+    write: (line: string) => boom.write(Buffer.from(line) as unknown as string),
+    flushSync: () => boom.flushSync(),
+    flush: (cb) => boom.flush(cb),
+  };
 }
 
 /** Writes what is still queued; called at shutdown, after the last request has been logged. */
 export function flushLogs(): void {
-  (stdout as (pino.DestinationStream & { flushSync?: () => void }) | undefined)?.flushSync?.();
+  stdout?.flushSync();
 }
 
 /** Structured JSON logs (pino) for the whole application; request lines come from setupApp. */
