@@ -60,11 +60,15 @@ describe('audit export bytes (e2e)', () => {
     }
     await em.flush();
     if (mixed) {
-      // Microseconds, which the API truncates to milliseconds.
-      await em.getConnection().execute(
-        "insert into audit_events (id, account_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, hash) values (?, ?, ?, '2031-02-03 04:05:06.789999+00', 'system', 'system', 'account.updated', 'account', ?, 'hx')",
-        [newId('evt'), accountId, seq + 1, accountId],
-      );
+      // A whole second and a tenth, which PostgreSQL writes without (all) their fractional digits, and
+      // microseconds, which the API truncates to milliseconds; a line longer than a write's chunk.
+      const long = `${'é✓ "x",\n'.repeat(4_000)}😀`;
+      for (const [i, at] of ['2031-02-03 04:05:06', '2031-02-03 04:05:06.5', '2031-02-03 04:05:06.789999'].entries()) {
+        await em.getConnection().execute(
+          "insert into audit_events (id, account_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, user_agent, hash) values (?, ?, ?, ?::timestamptz, 'system', 'system', 'account.updated', 'account', ?, ?, 'hx')",
+          [newId('evt'), accountId, seq + 1 + i, `${at}+00`, accountId, i === 1 ? long : null],
+        );
+      }
     }
   }
 
@@ -95,8 +99,8 @@ describe('audit export bytes (e2e)', () => {
   it('writes exactly the bytes of the hydrated entities, past several pages', async () => {
     const rows = await t.orm.em.fork().find(AuditEvent, { accountId: a.accountId }, { orderBy: { seq: 'asc' } });
     const events = rows.map(AuditEventDto.from);
-    expect(events.length).toBe(2_403);
-    expect(events.at(-1)!.occurred_at).toBe('2031-02-03T04:05:06.789Z');
+    expect(events.length).toBe(2_405);
+    expect(events.slice(-3).map((e) => e.occurred_at)).toEqual(['2031-02-03T04:05:06.000Z', '2031-02-03T04:05:06.500Z', '2031-02-03T04:05:06.789Z']);
     const nd = await raw(a.key, '/v1/audit-events/export?format=ndjson');
     expect([nd.status, nd.type]).toEqual([200, 'application/x-ndjson']);
     expect(nd.body.equals(ndjson(events))).toBe(true);

@@ -45,8 +45,20 @@ export const csvLine = (cells: (string | number | null)[]) => `${cells.map(csvCe
 
 export const CSV_HEADER = csvLine(CSV_COLUMNS);
 
-/** occurred_at as the ORM hydrates a timestamptz (a driver's Date as it is, PostgreSQL's text through the platform), in ISO 8601. */
+/**
+ * PostgreSQL's text of a timestamptz in UTC, years 1 to 9999 (DateStyle ISO): the fraction without
+ * its trailing zeros, none for a whole second.
+ */
+const PG_UTC = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * occurred_at as the ORM hydrates a timestamptz (a driver's Date as it is, PostgreSQL's text through
+ * the platform), in ISO 8601. Text in UTC is rearranged instead, to the same characters: the
+ * milliseconds truncated, as the platform's parser does.
+ */
 function iso(value: unknown, platform: Platform): string {
+  const utc = typeof value === 'string' ? PG_UTC.exec(value) : null;
+  if (utc) return `${utc[1]}T${utc[2]}.${utc[3] ? `${utc[3]}00`.slice(0, 3) : '000'}Z`;
   const at = value instanceof Date ? value : platform.parseDate(value as string);
   return (at instanceof Date ? at : new Date(at as number)).toISOString();
 }
@@ -71,33 +83,47 @@ const csvRowOf = (r: ExportRow, accountId: string, platform: Platform): (string 
   defuse(r[9]), defuse(r[10]), defuse(r[11]), r[12] ? json(r[12]) : '', r[13], r[14],
 ];
 
-/** Bytes of a chunk: below V8's large-object size once encoded, and several lines a write. */
+/** Bytes of a chunk: a few dozen lines a socket write. */
 const CHUNK = 64 * 1024;
+/** UTF-16 units of lines joined before they are encoded: one encoding call for several lines. */
+const BATCH = 4 * 1024;
 
 /**
- * Lines written straight into Buffers as UTF-8, a chunk at a time: no page-long string is built,
+ * Lines encoded as UTF-8 straight into Buffers, a chunk at a time: no page-long string is built,
  * flattened and encoded again (each would be a large object for the garbage collector).
  */
 class Chunks {
   readonly done: Buffer[] = [];
   private buf: Buffer | undefined;
   private used = 0;
+  private pending = '';
 
   add(line: string): void {
-    // A UTF-16 unit is at most 3 bytes of UTF-8.
-    if (!this.buf || this.used + line.length * 3 > CHUNK) {
-      this.flush();
-      if (line.length * 3 > CHUNK) return void this.done.push(Buffer.from(line));
-      this.buf = Buffer.allocUnsafe(CHUNK);
-    }
-    this.used += this.buf.write(line, this.used);
+    this.pending += line;
+    if (this.pending.length >= BATCH) this.write();
   }
 
   flush(): Buffer[] {
+    this.write();
     if (this.buf && this.used) this.done.push(this.buf.subarray(0, this.used));
     this.buf = undefined;
     this.used = 0;
     return this.done;
+  }
+
+  private write(): void {
+    const text = this.pending;
+    this.pending = '';
+    if (!text) return;
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    if (!this.buf || this.used + text.length * 3 > CHUNK) {
+      if (this.buf && this.used) this.done.push(this.buf.subarray(0, this.used));
+      this.used = 0;
+      this.buf = undefined;
+      if (text.length * 3 > CHUNK) return void this.done.push(Buffer.from(text));
+      this.buf = Buffer.allocUnsafe(CHUNK);
+    }
+    this.used += this.buf.write(text, this.used);
   }
 }
 
