@@ -18,7 +18,8 @@ describe('console without a session (browser e2e)', () => {
   it('asks to sign in through the provider’s dashboard, with nothing blocked by the CSP', async () => {
     const { page, problems, context } = await openContext(browser);
     await page.goto(`${baseUrl(t)}/console/`);
-    await expect(page.getByRole('heading', { name: "Sign in through your provider's dashboard" }).isVisible()).resolves.toBe(true);
+    // The page renders after it has asked the API for a session: wait for the heading, do not peek at once.
+    await page.getByRole('heading', { name: "Sign in through your provider's dashboard" }).waitFor({ state: 'visible' });
     expect(await page.getByRole('main').count()).toBe(1);
     await checkPage(page, 'signed-out');
     expect(problems).toEqual([]);
